@@ -1,0 +1,346 @@
+//! Exponential ElGamal on Ristretto255 (spec §4).
+//!
+//! `Enc(m; r) = (A, B) = (r·G, m·G + r·K)` with `K` the election key. Ciphertexts add
+//! component-wise, so the sum of encryptions of `m_i` encrypts `Σ m_i`; the plaintext comes back
+//! as `m·G`, from which a bounded discrete log recovers `m` (see [`crate::dlog`]).
+
+use core::fmt;
+use core::iter::Sum;
+use core::ops::{Add, AddAssign};
+
+use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
+use curve25519_dalek::ristretto::RistrettoPoint;
+use curve25519_dalek::scalar::Scalar;
+use curve25519_dalek::traits::Identity;
+use rand_core::{CryptoRng, RngCore};
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+use crate::encoding::{decode_nonidentity_point, decode_point, CiphertextBytes, PointBytes};
+use crate::error::Result;
+
+/// Multiplies the standard generator `G` by a secret scalar (constant time, precomputed table).
+pub(crate) fn mul_base(scalar: &Scalar) -> RistrettoPoint {
+    RISTRETTO_BASEPOINT_TABLE * scalar
+}
+
+/// A secret scalar that is wiped on drop and never printed.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct SecretScalar(pub(crate) Scalar);
+
+impl SecretScalar {
+    /// Draws a uniformly random secret.
+    pub fn random<R: RngCore + CryptoRng>(rng: &mut R) -> Self {
+        Self(Scalar::random(rng))
+    }
+
+    /// Wraps a scalar that the caller already treats as secret.
+    pub fn from_scalar(scalar: Scalar) -> Self {
+        Self(scalar)
+    }
+
+    /// The scalar, for arithmetic inside the cryptographic layers.
+    pub fn expose_secret(&self) -> &Scalar {
+        &self.0
+    }
+
+    /// `self·G`.
+    pub fn public_point(&self) -> RistrettoPoint {
+        mul_base(&self.0)
+    }
+}
+
+impl fmt::Debug for SecretScalar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretScalar(<redacted>)")
+    }
+}
+
+/// A decryption key for a single-party ElGamal key pair (trustees' transport keys, tests).
+/// The election key itself is never held by one party: see [`crate::dkg`].
+#[derive(Clone, Debug, Zeroize, ZeroizeOnDrop)]
+pub struct SecretKey(pub(crate) SecretScalar);
+
+impl SecretKey {
+    /// Generates a fresh key.
+    pub fn generate<R: RngCore + CryptoRng>(rng: &mut R) -> Self {
+        Self(SecretScalar::random(rng))
+    }
+
+    /// The matching public key.
+    pub fn public_key(&self) -> PublicKey {
+        PublicKey::from_point(self.0.public_point())
+    }
+
+    /// `B - x·A = m·G`: the plaintext as a group element.
+    pub fn decrypt_to_point(&self, ciphertext: &Ciphertext) -> RistrettoPoint {
+        ciphertext.b - ciphertext.a * self.0.expose_secret()
+    }
+
+    /// Exports the key for the holder's own key file; the name says what it does.
+    pub fn export_secret_bytes(&self) -> [u8; 32] {
+        self.0.expose_secret().to_bytes()
+    }
+
+    /// Imports a key from the holder's own key file.
+    pub fn import_secret_bytes(bytes: &[u8; 32]) -> Result<Self> {
+        let scalar = crate::encoding::decode_scalar(bytes, "secret key")?;
+        Ok(Self(SecretScalar(scalar)))
+    }
+}
+
+/// A public key `K = x·G`, kept with its canonical encoding so transcripts need not recompress.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct PublicKey {
+    point: RistrettoPoint,
+    bytes: PointBytes,
+}
+
+impl PublicKey {
+    /// Wraps a point (compresses it once).
+    pub fn from_point(point: RistrettoPoint) -> Self {
+        Self {
+            point,
+            bytes: PointBytes::from_point(&point),
+        }
+    }
+
+    /// Decodes a published key; the identity is rejected (it would encrypt in the clear).
+    pub fn from_bytes(bytes: &PointBytes) -> Result<Self> {
+        let point = decode_nonidentity_point(bytes.as_bytes(), "public key")?;
+        Ok(Self {
+            point,
+            bytes: *bytes,
+        })
+    }
+
+    /// The group element.
+    pub fn point(&self) -> &RistrettoPoint {
+        &self.point
+    }
+
+    /// The canonical encoding.
+    pub fn to_bytes(&self) -> PointBytes {
+        self.bytes
+    }
+}
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PublicKey({})", self.bytes)
+    }
+}
+
+/// The randomness `r` of one encryption. Revealing it opens the ciphertext (Benaloh audit);
+/// otherwise it is secret, wiped on drop and never printed.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct Nonce(pub(crate) Scalar);
+
+impl Nonce {
+    /// Draws fresh randomness.
+    pub fn random<R: RngCore + CryptoRng>(rng: &mut R) -> Self {
+        Self(Scalar::random(rng))
+    }
+
+    /// The sum of several nonces: the nonce of the sum of their ciphertexts.
+    pub fn sum<'a>(nonces: impl IntoIterator<Item = &'a Nonce>) -> Nonce {
+        Nonce(nonces.into_iter().map(|n| n.0).sum())
+    }
+
+    /// Reveals the nonce, for a Benaloh audit of a ballot that will never be cast.
+    pub fn reveal(&self) -> crate::encoding::ScalarBytes {
+        crate::encoding::ScalarBytes::from_scalar(&self.0)
+    }
+
+    /// Takes a revealed nonce back (audit checks).
+    pub fn from_revealed(bytes: &crate::encoding::ScalarBytes) -> Result<Self> {
+        Ok(Self(bytes.decode("nonce")?))
+    }
+}
+
+impl fmt::Debug for Nonce {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Nonce(<redacted>)")
+    }
+}
+
+/// An exponential ElGamal ciphertext `(A, B)`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Ciphertext {
+    pub(crate) a: RistrettoPoint,
+    pub(crate) b: RistrettoPoint,
+}
+
+impl Ciphertext {
+    /// The encryption of 0 with randomness 0: the neutral element of `+`.
+    pub fn zero() -> Self {
+        Self {
+            a: RistrettoPoint::identity(),
+            b: RistrettoPoint::identity(),
+        }
+    }
+
+    /// Encrypts `value` under `key` with fresh randomness; returns the nonce for proofs.
+    pub fn encrypt<R: RngCore + CryptoRng>(
+        key: &PublicKey,
+        value: u64,
+        rng: &mut R,
+    ) -> (Self, Nonce) {
+        let nonce = Nonce::random(rng);
+        (Self::encrypt_with_nonce(key, value, &nonce), nonce)
+    }
+
+    /// Encrypts with given randomness (deterministic; used to re-check a Benaloh audit).
+    pub fn encrypt_with_nonce(key: &PublicKey, value: u64, nonce: &Nonce) -> Self {
+        let a = mul_base(&nonce.0);
+        let b = mul_base(&Scalar::from(value)) + key.point * nonce.0;
+        Self { a, b }
+    }
+
+    /// The first component `A = r·G`.
+    pub fn a(&self) -> &RistrettoPoint {
+        &self.a
+    }
+
+    /// The second component `B = m·G + r·K`.
+    pub fn b(&self) -> &RistrettoPoint {
+        &self.b
+    }
+
+    /// Builds a ciphertext from components (for code that already validated them).
+    pub fn from_points(a: RistrettoPoint, b: RistrettoPoint) -> Self {
+        Self { a, b }
+    }
+
+    /// Multiplies the plaintext by a public integer (a voter's weight), homomorphically.
+    pub fn mul_weight(&self, weight: u64) -> Self {
+        let w = Scalar::from(weight);
+        Self {
+            a: self.a * w,
+            b: self.b * w,
+        }
+    }
+
+    /// Re-randomises: the same plaintext under fresh randomness. Returns the added nonce.
+    pub fn rerandomize<R: RngCore + CryptoRng>(
+        &self,
+        key: &PublicKey,
+        rng: &mut R,
+    ) -> (Self, Nonce) {
+        let (zero, nonce) = Self::encrypt(key, 0, rng);
+        (*self + zero, nonce)
+    }
+
+    /// The canonical 64-byte encoding `A ‖ B`.
+    pub fn to_bytes(&self) -> CiphertextBytes {
+        let mut out = [0u8; 64];
+        out[..32].copy_from_slice(self.a.compress().as_bytes());
+        out[32..].copy_from_slice(self.b.compress().as_bytes());
+        CiphertextBytes(out)
+    }
+
+    /// Decodes a published ciphertext, validating both points.
+    pub fn from_bytes(bytes: &CiphertextBytes) -> Result<Self> {
+        let (a_bytes, b_bytes) = split_ciphertext(bytes);
+        Ok(Self {
+            a: decode_point(&a_bytes, "ciphertext A")?,
+            b: decode_point(&b_bytes, "ciphertext B")?,
+        })
+    }
+}
+
+/// Splits `A ‖ B` into its halves.
+pub(crate) fn split_ciphertext(bytes: &CiphertextBytes) -> ([u8; 32], [u8; 32]) {
+    let mut a = [0u8; 32];
+    let mut b = [0u8; 32];
+    a.copy_from_slice(&bytes.0[..32]);
+    b.copy_from_slice(&bytes.0[32..]);
+    (a, b)
+}
+
+impl fmt::Debug for Ciphertext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Ciphertext({})", self.to_bytes())
+    }
+}
+
+impl Add for Ciphertext {
+    type Output = Ciphertext;
+    fn add(self, rhs: Ciphertext) -> Ciphertext {
+        Ciphertext {
+            a: self.a + rhs.a,
+            b: self.b + rhs.b,
+        }
+    }
+}
+
+impl AddAssign for Ciphertext {
+    fn add_assign(&mut self, rhs: Ciphertext) {
+        self.a += rhs.a;
+        self.b += rhs.b;
+    }
+}
+
+impl<'a> AddAssign<&'a Ciphertext> for Ciphertext {
+    fn add_assign(&mut self, rhs: &'a Ciphertext) {
+        self.a += rhs.a;
+        self.b += rhs.b;
+    }
+}
+
+impl Sum for Ciphertext {
+    fn sum<I: Iterator<Item = Ciphertext>>(iter: I) -> Self {
+        iter.fold(Ciphertext::zero(), |acc, c| acc + c)
+    }
+}
+
+impl<'a> Sum<&'a Ciphertext> for Ciphertext {
+    fn sum<I: Iterator<Item = &'a Ciphertext>>(iter: I) -> Self {
+        iter.fold(Ciphertext::zero(), |acc, c| acc + *c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha20Rng;
+
+    #[test]
+    fn homomorphic_sum_and_weight() {
+        let mut rng = ChaCha20Rng::seed_from_u64(1);
+        let sk = SecretKey::generate(&mut rng);
+        let pk = sk.public_key();
+        let (c1, _) = Ciphertext::encrypt(&pk, 3, &mut rng);
+        let (c2, _) = Ciphertext::encrypt(&pk, 4, &mut rng);
+        let total = (c1 + c2).mul_weight(2);
+        assert_eq!(sk.decrypt_to_point(&total), mul_base(&Scalar::from(14u64)));
+        let (re, _) = total.rerandomize(&pk, &mut rng);
+        assert_ne!(re, total);
+        assert_eq!(sk.decrypt_to_point(&re), sk.decrypt_to_point(&total));
+    }
+
+    #[test]
+    fn encoding_round_trip_rejects_invalid() {
+        let mut rng = ChaCha20Rng::seed_from_u64(2);
+        let pk = SecretKey::generate(&mut rng).public_key();
+        let (c, _) = Ciphertext::encrypt(&pk, 1, &mut rng);
+        let bytes = c.to_bytes();
+        assert_eq!(Ciphertext::from_bytes(&bytes), Ok(c));
+        let mut bad = bytes;
+        bad.0[63] = 0xff; // high bit set: never canonical
+        assert!(Ciphertext::from_bytes(&bad).is_err());
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
+        let mut rng = ChaCha20Rng::seed_from_u64(3);
+        let sk = SecretKey::generate(&mut rng);
+        let text = format!("{sk:?}");
+        assert!(text.contains("redacted"));
+        assert!(!text.contains(&hex::encode(sk.export_secret_bytes())));
+        assert_eq!(
+            format!("{:?}", Nonce::random(&mut rng)),
+            "Nonce(<redacted>)"
+        );
+    }
+}
