@@ -6,7 +6,7 @@
 
 use core::fmt;
 use core::iter::Sum;
-use core::ops::{Add, AddAssign};
+use core::ops::{Add, AddAssign, Sub};
 
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
 use curve25519_dalek::ristretto::RistrettoPoint;
@@ -146,6 +146,11 @@ impl Nonce {
         Nonce(nonces.into_iter().map(|n| n.0).sum())
     }
 
+    /// The nonce of `ciphertext.mul_weight(factor)`.
+    pub fn scale(&self, factor: u64) -> Nonce {
+        Nonce(self.0 * Scalar::from(factor))
+    }
+
     /// Reveals the nonce, for a Benaloh audit of a ballot that will never be cast.
     pub fn reveal(&self) -> crate::encoding::ScalarBytes {
         crate::encoding::ScalarBytes::from_scalar(&self.0)
@@ -269,6 +274,16 @@ impl Add for Ciphertext {
         Ciphertext {
             a: self.a + rhs.a,
             b: self.b + rhs.b,
+        }
+    }
+}
+
+impl Sub for Ciphertext {
+    type Output = Ciphertext;
+    fn sub(self, rhs: Ciphertext) -> Ciphertext {
+        Ciphertext {
+            a: self.a - rhs.a,
+            b: self.b - rhs.b,
         }
     }
 }
