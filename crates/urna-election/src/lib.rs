@@ -7,7 +7,10 @@
 //!
 //! The record format and every verification check are specified in `spec/record.md`.
 
-#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod ballot;
 pub mod board;

@@ -1,0 +1,50 @@
+//! `urna`: end-to-end verifiable elections from the command line.
+
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+mod demo;
+mod scenario;
+mod trustee;
+mod verify;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "urna", version, about = "End-to-end verifiable elections", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a complete election in one process and write its record.
+    Demo(demo::DemoArgs),
+    /// Verify an election record: every proof, the chain, the tally and the result.
+    Verify(verify::VerifyArgs),
+    /// A trustee's key-ceremony and decryption steps, on files.
+    #[command(subcommand)]
+    Trustee(trustee::TrusteeCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match &cli.command {
+        Command::Demo(args) => demo::run(args).map(|()| true),
+        Command::Verify(args) => verify::run(args),
+        Command::Trustee(command) => trustee::run(command).map(|()| true),
+    };
+    match outcome {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
