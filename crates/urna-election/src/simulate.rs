@@ -239,7 +239,7 @@ impl OfflineElection {
                 Ok(v) => {
                     self.voted.insert(v.credential);
                     self.accumulator.add(&v);
-                    let code = ballot.tracking_code();
+                    let code = TrackingCode::from_hash(&v.hash);
                     self.append(Event::Ballot(Box::new(CastBallot {
                         ballot,
                         weight: v.weight,

@@ -496,7 +496,6 @@ impl RecordVerifier {
                         "a second ballot under a credential whose ballot is final",
                     ));
                 }
-                self.tracking_codes.insert(cast.ballot.tracking_code());
                 self.pending.push((entry.seq, *cast));
                 if self.pending.len() >= CHUNK {
                     self.flush()?;
@@ -703,6 +702,8 @@ impl RecordVerifier {
             .ok_or_else(|| fail(Check::Order, None, "no tally"))?;
         for ((seq, _), result) in pending.iter().zip(results) {
             let verified = result.map_err(|e| fail(ballot_check(&e), Some(*seq), e.to_string()))?;
+            self.tracking_codes
+                .insert(TrackingCode::from_hash(&verified.hash));
             accumulator.add(&verified);
         }
         Ok(())
