@@ -9,6 +9,7 @@
 //! Both are variable-time: they only ever see public data.
 
 use core::fmt;
+use std::collections::HashMap;
 
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT;
 use curve25519_dalek::ristretto::RistrettoPoint;
@@ -113,7 +114,9 @@ impl Equations for EachEquation {
 pub struct BatchVerifier {
     weights: TranscriptRng,
     g: Scalar,
-    shared: Vec<(PointBytes, RistrettoPoint, Scalar)>,
+    /// Shared bases and their summed coefficients; `shared_index` finds a key's slot.
+    shared: Vec<(RistrettoPoint, Scalar)>,
+    shared_index: HashMap<PointBytes, usize>,
     scalars: Vec<Scalar>,
     points: Vec<RistrettoPoint>,
     equations: usize,
@@ -144,6 +147,7 @@ impl BatchVerifier {
             weights,
             g: Scalar::ZERO,
             shared: Vec::new(),
+            shared_index: HashMap::new(),
             scalars: Vec::with_capacity(terms),
             points: Vec::with_capacity(terms),
             equations: 0,
@@ -164,10 +168,10 @@ impl BatchVerifier {
     /// Checks all queued equations at once.
     pub fn vartime_verify(self) -> Result<()> {
         let scalars = core::iter::once(self.g)
-            .chain(self.shared.iter().map(|(_, _, s)| *s))
+            .chain(self.shared.iter().map(|(_, s)| *s))
             .chain(self.scalars);
         let points = core::iter::once(RISTRETTO_BASEPOINT_POINT)
-            .chain(self.shared.iter().map(|(_, p, _)| *p))
+            .chain(self.shared.iter().map(|(p, _)| *p))
             .chain(self.points);
         if RistrettoPoint::vartime_multiscalar_mul(scalars, points).is_identity() {
             Ok(())
@@ -194,11 +198,11 @@ impl Equations for BatchVerifier {
                 match base {
                     Base::G => self.g += coefficient,
                     Base::Shared(key) => {
-                        let bytes = key.to_bytes();
-                        match self.shared.iter_mut().find(|(b, _, _)| *b == bytes) {
-                            Some(entry) => entry.2 += coefficient,
-                            None => self.shared.push((bytes, *key.point(), coefficient)),
-                        }
+                        let slot = *self.shared_index.entry(key.to_bytes()).or_insert_with(|| {
+                            self.shared.push((*key.point(), Scalar::ZERO));
+                            self.shared.len() - 1
+                        });
+                        self.shared[slot].1 += coefficient;
                     }
                     Base::Local(i) => {
                         *local_coefficients

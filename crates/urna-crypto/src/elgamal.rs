@@ -96,7 +96,9 @@ pub struct PublicKey {
 }
 
 impl PublicKey {
-    /// Wraps a point (compresses it once).
+    /// Wraps a point computed by this process (compresses it once). Unlike
+    /// [`PublicKey::from_bytes`] it does not reject the identity: callers that derive keys
+    /// from published data check that themselves where it matters.
     pub fn from_point(point: RistrettoPoint) -> Self {
         Self {
             point,

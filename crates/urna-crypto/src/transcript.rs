@@ -19,7 +19,7 @@ pub const PROTOCOL_LABEL: &[u8] = b"urna";
 ///
 /// This is the usual way for callers to start a transcript: the election layer passes its
 /// fingerprint as `context`, the key ceremony its session identifier.
-pub fn context_transcript(purpose: &'static [u8], context: &[u8]) -> Transcript {
+pub fn context_transcript(purpose: &[u8], context: &[u8]) -> Transcript {
     let mut transcript = Transcript::new(PROTOCOL_LABEL);
     transcript.append_message(b"purpose", purpose);
     transcript.append_message(b"context", context);

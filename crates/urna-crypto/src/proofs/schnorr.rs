@@ -57,13 +57,14 @@ impl SchnorrCore {
         let z = self.response.decode("response")?;
         transcript.append_point_bytes(b"commitment", &self.commitment);
         let c = transcript.challenge_scalar(b"challenge");
-        // z·G - R - c·X = 0
+        // z·G - R - c·X = 0. X is a local point, not a shared one: in a batch of ballots every
+        // signature has its own credential key, so sharing would only grow the lookup table.
         let eq = Equation::new(&[
             (z, Base::G),
             (-Scalar::ONE, Base::Local(0)),
-            (-c, Base::Shared(public)),
+            (-c, Base::Local(1)),
         ]);
-        equations.check(proof, &[commitment], &[eq])
+        equations.check(proof, &[commitment, *public.point()], &[eq])
     }
 }
 
