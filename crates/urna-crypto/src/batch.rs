@@ -159,10 +159,18 @@ impl BatchVerifier {
         self.equations
     }
 
-    fn weight(&mut self) -> Scalar {
-        let mut bytes = [0u8; 32];
-        self.weights.fill_bytes(&mut bytes[..16]);
-        Scalar::from_bytes_mod_order(bytes)
+    /// Draws `count` independent 128-bit weights with one call into the PRF.
+    fn weights(&mut self, count: usize) -> Vec<Scalar> {
+        let mut bytes = vec![0u8; 16 * count];
+        self.weights.fill_bytes(&mut bytes);
+        bytes
+            .chunks_exact(16)
+            .map(|chunk| {
+                let mut wide = [0u8; 32];
+                wide[..16].copy_from_slice(chunk);
+                Scalar::from_bytes_mod_order(wide)
+            })
+            .collect()
     }
 
     /// Checks all queued equations at once.
@@ -190,8 +198,8 @@ impl Equations for BatchVerifier {
         equations: &[Equation<'_>],
     ) -> Result<()> {
         let mut local_coefficients = vec![Scalar::ZERO; locals.len()];
-        for equation in equations {
-            let rho = self.weight();
+        let weights = self.weights(equations.len());
+        for (equation, rho) in equations.iter().zip(weights) {
             self.equations += 1;
             for (s, base) in equation.terms() {
                 let coefficient = rho * s;

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT;
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
-use curve25519_dalek::traits::Identity;
+use curve25519_dalek::traits::{Identity, IsIdentity};
 
 use crate::error::{CryptoError, Result};
 
@@ -23,8 +23,14 @@ pub struct DlogTable {
     max: u64,
     step: u64,
     baby: HashMap<[u8; 32], u64>,
-    giant: RistrettoPoint,
+    /// `-(step·G)/2`: one giant step, halved for batch encoding.
+    half_giant: RistrettoPoint,
+    /// `1/2 mod ℓ`.
+    half: Scalar,
 }
+
+/// Points encoded per batch (one field inversion each).
+const BATCH: usize = 256;
 
 impl core::fmt::Debug for DlogTable {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -48,17 +54,35 @@ impl DlogTable {
         while step.saturating_mul(step) < max + 1 {
             step += 1;
         }
+        // Compressing is the cost of both phases; `double_and_compress_batch` encodes 2·P for
+        // a whole batch with one inversion, so we feed it halves: j·(G/2) encodes as j·G.
+        let half = Scalar::from(2u64).invert();
+        let half_g = RISTRETTO_BASEPOINT_POINT * half;
         let mut baby = HashMap::with_capacity(step as usize);
-        let mut point = RistrettoPoint::identity();
-        for j in 0..step {
-            baby.insert(point.compress().to_bytes(), j);
-            point += RISTRETTO_BASEPOINT_POINT;
+        baby.insert(RistrettoPoint::identity().compress().to_bytes(), 0);
+        let mut halves = Vec::with_capacity(BATCH);
+        let mut point = half_g;
+        let mut j = 1;
+        while j < step {
+            halves.clear();
+            while halves.len() < BATCH && j + (halves.len() as u64) < step {
+                halves.push(point);
+                point += half_g;
+            }
+            for (k, encoded) in RistrettoPoint::double_and_compress_batch(&halves)
+                .into_iter()
+                .enumerate()
+            {
+                baby.insert(encoded.to_bytes(), j + k as u64);
+            }
+            j += halves.len() as u64;
         }
         Ok(Self {
             max,
             step,
             baby,
-            giant: -(RISTRETTO_BASEPOINT_POINT * Scalar::from(step)),
+            half_giant: -(half_g * Scalar::from(step)),
+            half,
         })
     }
 
@@ -69,17 +93,39 @@ impl DlogTable {
 
     /// Finds `m ≤ max` with `m·G = point`, or fails if there is none.
     pub fn vartime_log(&self, point: &RistrettoPoint) -> Result<u64> {
-        let mut current = *point;
-        let giant_steps = self.max / self.step;
-        for i in 0..=giant_steps {
-            if let Some(j) = self.baby.get(current.compress().as_bytes()) {
-                let m = i * self.step + j;
-                if m <= self.max {
-                    return Ok(m);
-                }
-                break;
+        let giant_steps = self.max / self.step + 1;
+        let mut current = point * self.half;
+        let mut halves = Vec::with_capacity(BATCH);
+        let mut i = 0;
+        while i < giant_steps {
+            halves.clear();
+            while halves.len() < BATCH && i + (halves.len() as u64) < giant_steps {
+                halves.push(current);
+                current += self.half_giant;
             }
-            current += self.giant;
+            // The batch encoder cannot take the identity; its encoding is all zeros.
+            let encodings: Vec<[u8; 32]> = if halves.iter().any(|p| p.is_identity()) {
+                halves
+                    .iter()
+                    .map(|p| (p + p).compress().to_bytes())
+                    .collect()
+            } else {
+                RistrettoPoint::double_and_compress_batch(&halves)
+                    .iter()
+                    .map(|c| c.to_bytes())
+                    .collect()
+            };
+            for (k, encoded) in encodings.iter().enumerate() {
+                if let Some(j) = self.baby.get(encoded) {
+                    let m = (i + k as u64) * self.step + j;
+                    return if m <= self.max {
+                        Ok(m)
+                    } else {
+                        Err(CryptoError::DlogOutOfRange { max: self.max })
+                    };
+                }
+            }
+            i += halves.len() as u64;
         }
         Err(CryptoError::DlogOutOfRange { max: self.max })
     }

@@ -306,13 +306,19 @@ impl<'a> AddAssign<&'a Ciphertext> for Ciphertext {
 
 impl Sum for Ciphertext {
     fn sum<I: Iterator<Item = Ciphertext>>(iter: I) -> Self {
-        iter.fold(Ciphertext::zero(), |acc, c| acc + c)
+        iter.fold(Ciphertext::zero(), |mut acc, c| {
+            acc += c;
+            acc
+        })
     }
 }
 
 impl<'a> Sum<&'a Ciphertext> for Ciphertext {
     fn sum<I: Iterator<Item = &'a Ciphertext>>(iter: I) -> Self {
-        iter.fold(Ciphertext::zero(), |acc, c| acc + *c)
+        iter.fold(Ciphertext::zero(), |mut acc, c| {
+            acc += c;
+            acc
+        })
     }
 }
 

@@ -70,6 +70,11 @@ pub(crate) fn prove<R: RngCore + CryptoRng>(
     }
     let mut nonce_rng = transcript.witness_rng(&[&Scalar::from(value), &nonce.0], rng);
     let w = Scalar::random(&mut nonce_rng);
+    let m = Scalar::from(value);
+    debug_assert!(
+        Ciphertext::encrypt_with_nonce(key, value, nonce) == *ciphertext,
+        "the opening must match"
+    );
 
     let mut is_real = Vec::with_capacity(len);
     let mut challenges = Vec::with_capacity(len);
@@ -80,9 +85,12 @@ pub(crate) fn prove<R: RngCore + CryptoRng>(
         // The real branch uses (c, z) = (0, w), which makes its commitments (w·G, w·K).
         let c = Scalar::conditional_select(&Scalar::random(&mut nonce_rng), &Scalar::ZERO, real);
         let z = Scalar::conditional_select(&Scalar::random(&mut nonce_rng), &w, real);
-        let shifted_b = ciphertext.b - mul_base(&Scalar::from(candidate));
-        let a = mul_base(&z) - ciphertext.a * c;
-        let b = key.point() * z - shifted_b * c;
+        // Since A = r·G and B = m·G + r·K, the commitments a = z·G - c·A and
+        // b = z·K - c·(B - v·G) equal (z - c·r)·G and (z - c·r)·K + c·(v - m)·G: the same
+        // points for two fixed-base multiplications and one by K instead of four.
+        let t = z - c * nonce.0;
+        let a = mul_base(&t);
+        let b = key.point() * t + mul_base(&(c * (Scalar::from(candidate) - m)));
         let a = PointBytes::from_point(&a);
         let b = PointBytes::from_point(&b);
         transcript.append_u64_le(b"branch", j as u64);
