@@ -177,18 +177,20 @@ pub fn vartime_decrypt(
 ) -> Result<Decryption> {
     let mut valid: Vec<VerifiedShare> = Vec::with_capacity(shares.len());
     let mut rejected = Vec::new();
+    let mut seen = Vec::with_capacity(shares.len());
     for share in shares {
+        // Only a trustee's first share counts, valid or not: a second attempt is misbehaviour.
+        let first = !seen.contains(&share.trustee);
+        seen.push(share.trustee);
         let outcome = match verification_key(share.trustee) {
             None => Err(CryptoError::Misbehaviour {
                 culprit: share.trustee,
                 reason: "unknown trustee",
             }),
-            Some(_) if valid.iter().any(|v| v.trustee == share.trustee) => {
-                Err(CryptoError::Misbehaviour {
-                    culprit: share.trustee,
-                    reason: "second decryption share",
-                })
-            }
+            Some(_) if !first => Err(CryptoError::Misbehaviour {
+                culprit: share.trustee,
+                reason: "second decryption share",
+            }),
             Some(key) => share
                 .verify(&mut transcript(), &key, ciphertext)
                 .map_err(|_| CryptoError::Misbehaviour {

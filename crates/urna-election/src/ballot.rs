@@ -132,10 +132,14 @@ impl Ballot {
 
     /// The ballot's hash, signature included.
     pub fn hash(&self) -> Digest32 {
+        self.hash_given_content(&self.content_hash())
+    }
+
+    fn hash_given_content(&self, content_hash: &Digest32) -> Digest32 {
         let (r, z) = self.signature.parts();
         let mut hasher = Hasher::new("urna/ballot/v1");
         hasher
-            .bytes(self.content_hash().as_bytes())
+            .bytes(content_hash.as_bytes())
             .bytes(r.as_bytes())
             .bytes(z.as_bytes());
         hasher.finish()
@@ -397,6 +401,8 @@ impl AuditedBallot {
 pub struct VerifiedBallot {
     pub credential: PointBytes,
     pub weight: u64,
+    /// What the credential signed: the same for a ballot and a re-signed copy of it.
+    pub content_hash: Digest32,
     pub hash: Digest32,
     /// Decoded ciphertexts, per contest, per selection: ready to be added to the tally.
     pub ciphertexts: Vec<Vec<Ciphertext>>,
@@ -472,19 +478,21 @@ fn verify_ballot_with(
             .map_err(|e| reject("ballot.contest-limits", format!("contest {c}: {e}")))?;
         ciphertexts.push(decoded);
     }
+    let content_hash = ballot.content_hash();
     ballot
         .signature
         .verify_with(
             &mut signature_transcript(&context.fingerprint),
             credential_key,
-            ballot.content_hash().as_bytes(),
+            content_hash.as_bytes(),
             equations,
         )
         .map_err(|e| reject("ballot.signature", e.to_string()))?;
     Ok(VerifiedBallot {
         credential: ballot.credential,
         weight,
-        hash: ballot.hash(),
+        content_hash,
+        hash: ballot.hash_given_content(&content_hash),
         ciphertexts,
     })
 }

@@ -169,6 +169,11 @@ pub fn verify_record_dir(
         })?;
     }
     report.receipts_checked = check_receipts(&codes, &receipts)?;
+    check_derived_files(
+        dir,
+        context.as_ref().map(|c| &c.manifest),
+        report.result.as_ref(),
+    )?;
 
     let audits_path = dir.join("audits.jsonl");
     if audits_path.exists() {
@@ -195,6 +200,49 @@ pub fn verify_record_dir(
         report.audits_checked = check_audits(&context, &codes, &audits)?;
     }
     Ok(report)
+}
+
+/// The files written for people must agree with the board: a reader of `result.json` must see
+/// the verified result, not an edited one.
+fn check_derived_files(
+    dir: &Path,
+    manifest: Option<&crate::manifest::ElectionManifest>,
+    result: Option<&crate::board::ElectionResult>,
+) -> Result<(), VerifyError> {
+    let derived = |message: String| VerifyError {
+        check: Check::DerivedFiles,
+        seq: None,
+        culprit: None,
+        message,
+    };
+    let read = |name: &str| -> Result<Option<String>, VerifyError> {
+        let path = dir.join(name);
+        if !path.exists() {
+            return Ok(None);
+        }
+        fs::read_to_string(&path)
+            .map(Some)
+            .map_err(|e| derived(format!("{}: {e}", path.display())))
+    };
+    if let Some(text) = read("manifest.json")? {
+        let parsed: crate::manifest::ElectionManifest = serde_json::from_str(&text)
+            .map_err(|e| derived(format!("manifest.json is malformed: {e}")))?;
+        if manifest.is_some_and(|m| *m != parsed) {
+            return Err(derived(
+                "manifest.json differs from the board's manifest".into(),
+            ));
+        }
+    }
+    if let Some(text) = read("result.json")? {
+        let parsed: crate::board::ElectionResult = serde_json::from_str(&text)
+            .map_err(|e| derived(format!("result.json is malformed: {e}")))?;
+        if result != Some(&parsed) {
+            return Err(derived(
+                "result.json differs from the board's verified result".into(),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The record directories under `dir`: `dir` itself if it holds `board.jsonl`, otherwise

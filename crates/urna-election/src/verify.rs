@@ -55,6 +55,7 @@ pub enum Check {
     Complete,
     Receipts,
     Audits,
+    DerivedFiles,
 }
 
 impl Check {
@@ -86,6 +87,7 @@ impl Check {
             Check::Complete => "V23",
             Check::Receipts => "V24",
             Check::Audits => "V25",
+            Check::DerivedFiles => "V26",
         }
     }
 
@@ -117,6 +119,7 @@ impl Check {
             Check::Complete => "the record is complete",
             Check::Receipts => "every tracking code is on the board",
             Check::Audits => "audited ballots open correctly and were never cast",
+            Check::DerivedFiles => "manifest.json and result.json say what the board says",
         }
     }
 }
@@ -210,7 +213,7 @@ pub struct RecordVerifier {
     context: Option<ElectionContext>,
     blame: Vec<String>,
     voted: HashSet<PointBytes>,
-    tracking_codes: HashSet<TrackingCode>,
+    cast: CastBallots,
     pending: Vec<(u64, CastBallot)>,
     accumulator: Option<TallyAccumulator>,
     ballots: u64,
@@ -266,7 +269,7 @@ impl RecordVerifier {
             context: None,
             blame: Vec::new(),
             voted: HashSet::new(),
-            tracking_codes: HashSet::new(),
+            cast: CastBallots::default(),
             pending: Vec::new(),
             accumulator: None,
             ballots: 0,
@@ -365,6 +368,14 @@ impl RecordVerifier {
             Event::Credentials(list) => {
                 if self.phase != Phase::Ceremony || self.credentials.is_some() {
                     return Err(self.order(seq, "credentials"));
+                }
+                let weighted = self.manifest.as_ref().is_some_and(|m| m.weighted);
+                if !weighted && list.credentials.iter().any(|c| c.weight != 1) {
+                    return Err(fail(
+                        Check::Credentials,
+                        seq,
+                        "a credential has a weight other than 1 in an unweighted election",
+                    ));
                 }
                 self.credentials = Some(
                     list.validate()
@@ -702,8 +713,10 @@ impl RecordVerifier {
             .ok_or_else(|| fail(Check::Order, None, "no tally"))?;
         for ((seq, _), result) in pending.iter().zip(results) {
             let verified = result.map_err(|e| fail(ballot_check(&e), Some(*seq), e.to_string()))?;
-            self.tracking_codes
+            self.cast
+                .tracking_codes
                 .insert(TrackingCode::from_hash(&verified.hash));
+            self.cast.contents.insert(verified.content_hash);
             accumulator.add(&verified);
         }
         Ok(())
@@ -713,7 +726,7 @@ impl RecordVerifier {
     pub fn finish(
         mut self,
         require_complete: bool,
-    ) -> Result<(Report, Option<ElectionContext>, HashSet<TrackingCode>), VerifyError> {
+    ) -> Result<(Report, Option<ElectionContext>, CastBallots), VerifyError> {
         self.flush()?;
         let complete = self.phase == Phase::Done;
         if require_complete && !complete {
@@ -740,7 +753,7 @@ impl RecordVerifier {
             audits_checked: 0,
             complete,
         };
-        Ok((report, self.context, self.tracking_codes))
+        Ok((report, self.context, self.cast))
     }
 }
 
@@ -764,13 +777,19 @@ fn verify_chunk(
     }
 }
 
+/// What was cast, for checking receipts and audits after the board.
+#[derive(Clone, Debug, Default)]
+pub struct CastBallots {
+    /// The tracking codes of the cast ballots.
+    pub tracking_codes: HashSet<TrackingCode>,
+    /// Their content hashes (what the credential signed), which a re-signature cannot change.
+    pub contents: HashSet<Digest32>,
+}
+
 /// Checks voters' tracking codes against the board's ballots.
-pub fn check_receipts(
-    codes: &HashSet<TrackingCode>,
-    receipts: &[TrackingCode],
-) -> Result<usize, VerifyError> {
+pub fn check_receipts(cast: &CastBallots, receipts: &[TrackingCode]) -> Result<usize, VerifyError> {
     for receipt in receipts {
-        if !codes.contains(receipt) {
+        if !cast.tracking_codes.contains(receipt) {
             return Err(VerifyError {
                 check: Check::Receipts,
                 seq: None,
@@ -787,14 +806,16 @@ pub fn check_receipts(
 /// Checks audited ballots: each opens to valid values and was never cast.
 pub fn check_audits(
     context: &ElectionContext,
-    codes: &HashSet<TrackingCode>,
+    cast: &CastBallots,
     audits: &[AuditedBallot],
 ) -> Result<usize, VerifyError> {
     for (i, audit) in audits.iter().enumerate() {
         audit
             .verify(context)
             .map_err(|e| fail(Check::Audits, None, format!("audited ballot {i}: {e}")))?;
-        if codes.contains(&audit.ballot.tracking_code()) {
+        // Compare what was signed, not the tracking code: the audited ballot's randomness is
+        // public, so a copy with a fresh signature would be the same vote, cast.
+        if cast.contents.contains(&audit.ballot.content_hash()) {
             return Err(fail(
                 Check::Audits,
                 None,

@@ -89,4 +89,12 @@ fn small_teachers_election_verifies_and_matches_the_plaintext_count() {
     assert_eq!(report.receipts_checked, 20);
     assert_eq!(report.audits_checked, 3);
     assert_eq!(report.result.unwrap(), result);
+
+    // The human-readable result must say what the board says.
+    let result_path = dir.path().join("result.json");
+    let mut edited = result.clone();
+    edited.contests[0].totals[0] += 1;
+    std::fs::write(&result_path, serde_json::to_string_pretty(&edited).unwrap()).unwrap();
+    let error = verify_record_dir(dir.path(), &VerifyOptions::default(), |_| {}).unwrap_err();
+    assert_eq!(error.check, urna_election::Check::DerivedFiles);
 }
