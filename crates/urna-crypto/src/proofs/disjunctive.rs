@@ -42,7 +42,7 @@ pub(crate) fn range_len(lo: u64, hi: u64) -> Result<usize> {
         ));
     }
     // `hi - lo` fits in u64 since lo ≤ hi; the +1 may not (the whole u64 range).
-    let len = (hi - lo).checked_add(1).unwrap_or(u64::MAX);
+    let len = (hi - lo).saturating_add(1);
     if len > MAX_RANGE_VALUES {
         return Err(CryptoError::InvalidParameter("range has too many values"));
     }
