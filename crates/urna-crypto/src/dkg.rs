@@ -174,41 +174,7 @@ fn validate_round1(
                 reason: "two round-1 packages",
             });
         }
-        let blame = |reason| CryptoError::Misbehaviour {
-            culprit: index,
-            reason,
-        };
-        if package.commitments.len() != params.threshold as usize {
-            return Err(blame("wrong number of commitments"));
-        }
-        let transport_key = PublicKey::from_bytes(&package.transport_key)
-            .map_err(|_| blame("invalid transport key"))?;
-        package
-            .transport_proof
-            .verify(
-                &mut step_transcript(context, params, b"transport-key", index),
-                &transport_key,
-            )
-            .map_err(|_| blame("invalid proof of knowledge of the transport key"))?;
-        let commitments = package
-            .commitments
-            .iter()
-            .map(|c| c.decode("commitment"))
-            .collect::<Result<Vec<_>>>()
-            .map_err(|_| blame("invalid commitment"))?;
-        let constant = PublicKey::from_bytes(&package.commitments[0])
-            .map_err(|_| blame("invalid constant commitment"))?;
-        package
-            .constant_proof
-            .verify(
-                &mut commitments_transcript(context, params, index, &package.commitments),
-                &constant,
-            )
-            .map_err(|_| blame("invalid proof of knowledge of the constant term"))?;
-        valid.push(ValidRound1 {
-            transport_key,
-            commitments,
-        });
+        valid.push(check_round1_package(params, context, index, package)?);
     }
     if packages.len() != params.trustees as usize {
         return Err(CryptoError::InvalidParameter(
@@ -216,6 +182,65 @@ fn validate_round1(
         ));
     }
     Ok(valid)
+}
+
+/// Checks one trustee's round-1 package on its own (what a board does before it posts one, so
+/// that a malformed package is refused instead of voiding the ceremony; spec/crypto.md §5.2).
+pub fn verify_round1_package(
+    params: &DkgParameters,
+    context: &[u8],
+    package: &Round1Package,
+) -> Result<()> {
+    params.validate()?;
+    if package.from == 0 || package.from > params.trustees {
+        return Err(CryptoError::InvalidParameter(
+            "round-1 package from an unknown trustee",
+        ));
+    }
+    check_round1_package(params, context, package.from, package).map(|_| ())
+}
+
+fn check_round1_package(
+    params: &DkgParameters,
+    context: &[u8],
+    index: TrusteeIndex,
+    package: &Round1Package,
+) -> Result<ValidRound1> {
+    let blame = |reason| CryptoError::Misbehaviour {
+        culprit: index,
+        reason,
+    };
+    if package.commitments.len() != params.threshold as usize {
+        return Err(blame("wrong number of commitments"));
+    }
+    let transport_key = PublicKey::from_bytes(&package.transport_key)
+        .map_err(|_| blame("invalid transport key"))?;
+    package
+        .transport_proof
+        .verify(
+            &mut step_transcript(context, params, b"transport-key", index),
+            &transport_key,
+        )
+        .map_err(|_| blame("invalid proof of knowledge of the transport key"))?;
+    let commitments = package
+        .commitments
+        .iter()
+        .map(|c| c.decode("commitment"))
+        .collect::<Result<Vec<_>>>()
+        .map_err(|_| blame("invalid commitment"))?;
+    let constant = PublicKey::from_bytes(&package.commitments[0])
+        .map_err(|_| blame("invalid constant commitment"))?;
+    package
+        .constant_proof
+        .verify(
+            &mut commitments_transcript(context, params, index, &package.commitments),
+            &constant,
+        )
+        .map_err(|_| blame("invalid proof of knowledge of the constant term"))?;
+    Ok(ValidRound1 {
+        transport_key,
+        commitments,
+    })
 }
 
 /// Round 1, secret: the polynomial and the transport key. Kept by the trustee.
