@@ -7,6 +7,7 @@
 
 mod demo;
 mod scenario;
+mod serve;
 mod trustee;
 mod verify;
 
@@ -30,6 +31,15 @@ enum Command {
     /// A trustee's key-ceremony and decryption steps, on files.
     #[command(subcommand)]
     Trustee(trustee::TrusteeCommand),
+    /// Run the bulletin-board server (SQLite by default, PostgreSQL by URL).
+    Serve(serve::ServeArgs),
+    /// Manage admin accounts in the server's database.
+    #[command(subcommand)]
+    Admin(serve::AdminCommand),
+    /// Make a consistent copy of the server's SQLite database while it runs.
+    Backup(serve::BackupArgs),
+    /// Restore a database from `urna backup`.
+    Restore(serve::RestoreArgs),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +48,10 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args).map(|()| true),
         Command::Verify(args) => verify::run(args),
         Command::Trustee(command) => trustee::run(command).map(|()| true),
+        Command::Serve(args) => serve::run_serve(args).map(|()| true),
+        Command::Admin(command) => serve::run_admin(command).map(|()| true),
+        Command::Backup(args) => serve::run_backup(args).map(|()| true),
+        Command::Restore(args) => serve::run_restore(args).map(|()| true),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,

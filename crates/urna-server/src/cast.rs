@@ -1,0 +1,262 @@
+//! Casting (spec/api.md §5). Ballots for one election queue up for a worker that verifies
+//! whatever has arrived as one batch (one multi-scalar multiplication), then appends the
+//! valid ones, records their credentials and adds them to the running tally in one
+//! transaction (a group commit), and only after the commit answers each voter.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use rand::rngs::OsRng;
+use tokio::sync::{mpsc, oneshot};
+use urna_api::{CastReceipt, ElectionState};
+use urna_crypto::Ciphertext;
+use urna_election::ballot::{verify_ballots_batched, Ballot, TrackingCode, VerifiedBallot};
+use urna_election::board::{CastBallot, Event};
+use urna_election::manifest::RevotePolicy;
+use urna_election::ElectionError;
+
+use crate::db::VoteOutcome;
+use crate::error::{AppError, AppResult};
+use crate::state::{AppState, Sealed};
+
+/// One ballot waiting for the worker.
+#[derive(Debug)]
+pub struct CastJob {
+    ballot: Ballot,
+    reply: oneshot::Sender<AppResult<CastReceipt>>,
+}
+
+/// Casts a ballot; answers after it is durably on the board.
+pub async fn cast(state: &AppState, id: &str, ballot: Ballot) -> AppResult<CastReceipt> {
+    let sealed = state.sealed(id).await?;
+    if ballot.election != sealed.context.fingerprint {
+        return Err(AppError::InvalidBallot(
+            "this ballot was made for another election (its fingerprint differs)".into(),
+        ));
+    }
+    let (reply, answer) = oneshot::channel();
+    state
+        .caster(id)
+        .send(CastJob { ballot, reply })
+        .await
+        .map_err(|_| AppError::internal(anyhow::anyhow!("the cast worker stopped")))?;
+    answer
+        .await
+        .map_err(|_| AppError::internal(anyhow::anyhow!("the cast worker dropped a ballot")))?
+}
+
+/// The per-election worker: batches whatever is queued.
+pub(crate) async fn worker(state: AppState, id: String, mut queue: mpsc::Receiver<CastJob>) {
+    let cap = state.config.cast_batch.max(1);
+    while let Some(first) = queue.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < cap {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        process(&state, &id, batch).await;
+    }
+}
+
+fn ballot_error(e: ElectionError) -> AppError {
+    match e {
+        ElectionError::Ballot { check, reason } if check == "ballot.credential" => {
+            AppError::Forbidden(format!(
+                "the ballot's credential is not on this election's list: {reason}"
+            ))
+        }
+        other => AppError::InvalidBallot(other.to_string()),
+    }
+}
+
+async fn process(state: &AppState, id: &str, batch: Vec<CastJob>) {
+    let sealed = match state.sealed(id).await {
+        Ok(s) => s,
+        Err(e) => {
+            for job in batch {
+                let _ = job.reply.send(Err(AppError::WrongState(e.to_string())));
+            }
+            return;
+        }
+    };
+    let (ballots, replies): (Vec<Ballot>, Vec<_>) =
+        batch.into_iter().map(|j| (j.ballot, j.reply)).unzip();
+    let started = Instant::now();
+    let checked = {
+        let sealed = sealed.clone();
+        tokio::task::spawn_blocking(move || {
+            let refs: Vec<&Ballot> = ballots.iter().collect();
+            let results =
+                verify_ballots_batched(&sealed.context, &sealed.credentials, &refs, &mut OsRng);
+            (ballots, results)
+        })
+        .await
+    };
+    let (ballots, results) = match checked {
+        Ok(r) => r,
+        Err(e) => {
+            for reply in replies {
+                let _ = reply.send(Err(AppError::internal(anyhow::anyhow!("verifier: {e}"))));
+            }
+            return;
+        }
+    };
+    metrics::histogram!("urna_ballot_verify_seconds").record(started.elapsed().as_secs_f64());
+    let mut answers: Vec<Option<AppResult<CastReceipt>>> = Vec::with_capacity(ballots.len());
+    let mut valid = Vec::new();
+    for (i, (ballot, result)) in ballots.into_iter().zip(results).enumerate() {
+        match result {
+            Ok(v) => {
+                answers.push(None);
+                valid.push((i, ballot, v));
+            }
+            Err(e) => {
+                metrics::counter!("urna_ballots_refused_total", "reason" => "invalid").increment(1);
+                answers.push(Some(Err(ballot_error(e))));
+            }
+        }
+    }
+    if !valid.is_empty() {
+        match commit(state, id, &sealed, valid).await {
+            Ok(outcomes) => {
+                for (i, outcome) in outcomes {
+                    if let Some(slot) = answers.get_mut(i) {
+                        *slot = Some(outcome);
+                    }
+                }
+            }
+            Err(e) => {
+                let message = e.to_string();
+                let internal = matches!(e, AppError::Internal(_));
+                if let AppError::Internal(cause) = &e {
+                    tracing::error!(election = %id, error = %format!("{cause:#}"), "cast commit failed");
+                }
+                for slot in answers.iter_mut().filter(|a| a.is_none()) {
+                    *slot = Some(Err(if internal {
+                        AppError::internal(anyhow::anyhow!("commit failed"))
+                    } else {
+                        AppError::WrongState(message.clone())
+                    }));
+                }
+            }
+        }
+    }
+    for (reply, answer) in replies.into_iter().zip(answers) {
+        let answer =
+            answer.unwrap_or_else(|| Err(AppError::internal(anyhow::anyhow!("no answer"))));
+        if answer.is_ok() {
+            metrics::counter!("urna_ballots_cast_total").increment(1);
+        }
+        let _ = reply.send(answer);
+    }
+}
+
+/// Appends the verified ballots in one transaction; returns each one's answer by index.
+async fn commit(
+    state: &AppState,
+    id: &str,
+    sealed: &Arc<Sealed>,
+    valid: Vec<(usize, Ballot, VerifiedBallot)>,
+) -> AppResult<Vec<(usize, AppResult<CastReceipt>)>> {
+    let mut tx = state
+        .db
+        .lock(id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no election {id}")))?;
+    if tx.row.state != ElectionState::Open {
+        return Err(AppError::WrongState(format!(
+            "voting is not open (the election is {})",
+            tx.row.state.as_str().replace('_', " ")
+        )));
+    }
+    let last_counts = sealed.context.manifest.revote == RevotePolicy::LastCounts;
+    let width: usize = sealed
+        .context
+        .manifest
+        .contests
+        .iter()
+        .map(|c| c.selection_count())
+        .sum();
+    let mut deltas: BTreeMap<u64, Vec<Ciphertext>> = BTreeMap::new();
+    let mut out = Vec::with_capacity(valid.len());
+    for (i, ballot, v) in valid {
+        let code = TrackingCode::from_hash(&v.hash);
+        if tx.has_tracking_code(&code.0).await? {
+            out.push((
+                i,
+                Err(if last_counts {
+                    AppError::Conflict("this exact ballot is already on the board".into())
+                } else {
+                    AppError::AlreadyVoted
+                }),
+            ));
+            continue;
+        }
+        let seq = tx.row.entries;
+        match tx
+            .record_vote(&v.credential, seq, v.weight, last_counts)
+            .await?
+        {
+            VoteOutcome::AlreadyVoted => {
+                metrics::counter!("urna_ballots_refused_total", "reason" => "already_voted")
+                    .increment(1);
+                out.push((i, Err(AppError::AlreadyVoted)));
+                continue;
+            }
+            VoteOutcome::Replaced(old) => {
+                // The replaced ballot leaves the running tally.
+                let payload = tx.payload(old).await?;
+                let Event::Ballot(previous) =
+                    Event::parse("ballot", &payload).map_err(AppError::internal)?
+                else {
+                    return Err(AppError::internal(anyhow::anyhow!(
+                        "replaced entry is not a ballot"
+                    )));
+                };
+                let delta = deltas
+                    .entry(v.weight)
+                    .or_insert_with(|| vec![Ciphertext::zero(); width]);
+                let old_cts = previous
+                    .ballot
+                    .contests
+                    .iter()
+                    .flat_map(|c| c.selections.iter());
+                for (d, c) in delta.iter_mut().zip(old_cts) {
+                    let old = Ciphertext::from_bytes(&c.ciphertext).map_err(AppError::internal)?;
+                    *d = *d - old;
+                }
+            }
+            VoteOutcome::First => {}
+        }
+        let delta = deltas
+            .entry(v.weight)
+            .or_insert_with(|| vec![Ciphertext::zero(); width]);
+        for (d, c) in delta.iter_mut().zip(v.ciphertexts.iter().flatten()) {
+            *d += c;
+        }
+        let entry = tx
+            .append(&Event::Ballot(Box::new(CastBallot {
+                ballot,
+                weight: v.weight,
+            })))
+            .await?;
+        tx.insert_tracking_code(&code.0, seq).await?;
+        tx.row.ballots += 1;
+        out.push((
+            i,
+            Ok(CastReceipt {
+                tracking_code: code.0,
+                seq: entry.seq,
+                entry_hash: entry.hash,
+            }),
+        ));
+    }
+    for (weight, delta) in &deltas {
+        tx.add_to_tally(*weight, delta).await?;
+    }
+    tx.commit().await?;
+    Ok(out)
+}
