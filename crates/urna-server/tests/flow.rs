@@ -193,7 +193,7 @@ struct OpenElection {
     created: CreatedElection,
     context: urna_election::ballot::ElectionContext,
     keys: Vec<urna_election::credential::CredentialKey>,
-    shares: Vec<urna_crypto::dkg::KeyShare>,
+    shares: Vec<dkg::KeyShare>,
 }
 
 async fn open_election(h: &Harness, m: &ElectionManifest, roll_csv: &str, voters: usize, rng: &mut ChaCha20Rng) -> OpenElection {
