@@ -231,6 +231,10 @@ pub struct TrusteeAccess {
 pub struct RollImported {
     pub voters: u64,
     pub total_weight: u64,
+    /// Things the admin should look at, e.g. voters who are also on the roll of a parallel
+    /// election of the same event.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// `POST /admin/elections/{id}/admins`.
