@@ -130,10 +130,7 @@ impl FromRequestParts<AppState> for Admin {
                 .get(CSRF_HEADER)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
-            let ok: bool = sent
-                .as_bytes()
-                .ct_eq(session.csrf_token.as_bytes())
-                .into();
+            let ok: bool = sent.as_bytes().ct_eq(session.csrf_token.as_bytes()).into();
             if !ok {
                 return Err(AppError::Csrf);
             }

@@ -63,11 +63,12 @@ pub(crate) async fn worker(state: AppState, id: String, mut queue: mpsc::Receive
 
 fn ballot_error(e: ElectionError) -> AppError {
     match e {
-        ElectionError::Ballot { check, reason } if check == "ballot.credential" => {
-            AppError::Forbidden(format!(
-                "the ballot's credential is not on this election's list: {reason}"
-            ))
-        }
+        ElectionError::Ballot {
+            check: "ballot.credential",
+            reason,
+        } => AppError::Forbidden(format!(
+            "the ballot's credential is not on this election's list: {reason}"
+        )),
         other => AppError::InvalidBallot(other.to_string()),
     }
 }

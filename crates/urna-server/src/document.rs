@@ -565,7 +565,7 @@ mod tests {
         let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
 
         for e in &elections {
-            let mine: Vec<&csv::StringRecord> = rows.iter().filter(|r| &r[0] == e.id).collect();
+            let mine: Vec<&csv::StringRecord> = rows.iter().filter(|r| r[0] == e.id).collect();
             let value = |kind: &str| -> String {
                 let found: Vec<_> = mine.iter().filter(|r| &r[1] == kind).collect();
                 assert_eq!(found.len(), 1, "{kind}");
@@ -584,7 +584,7 @@ mod tests {
             for (contest, result) in e.manifest.contests.iter().zip(&e.result.contests) {
                 let totals: Vec<_> = mine
                     .iter()
-                    .filter(|r| &r[1] == "total" && &r[2] == contest.id)
+                    .filter(|r| &r[1] == "total" && r[2] == contest.id)
                     .collect();
                 let parsed: Vec<u64> = totals.iter().map(|r| r[6].parse().unwrap()).collect();
                 assert_eq!(parsed, result.totals);

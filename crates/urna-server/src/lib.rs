@@ -1,7 +1,10 @@
 //! Urna's bulletin-board server: elections run by IT staff over HTTP, on SQLite by default and
 //! PostgreSQL at scale (spec/api.md). The board itself is the record format of
 //! spec/record.md; this crate adds roles, the lifecycle, storage and mail around it.
-#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod api;
 pub mod auth;

@@ -185,8 +185,7 @@ async fn seal(
             _ => {}
         }
     }
-    let outcome = match dkg::vartime_verify_ceremony(params, setup_hash.as_bytes(), &transcript)
-    {
+    let outcome = match dkg::vartime_verify_ceremony(params, setup_hash.as_bytes(), &transcript) {
         Ok(outcome) => outcome,
         Err(e) => {
             tx.row.state = ElectionState::Failed;

@@ -124,6 +124,14 @@ fn parse_weight(text: &str) -> Result<u64, &'static str> {
 /// Returns every voter in file order, or, if anything is wrong, every problem found (sorted
 /// by line) and no voters.
 pub fn parse_roll(bytes: &[u8], weighted: bool) -> Result<Vec<RollEntry>, Vec<LineError>> {
+    parse_roll_limited(bytes, weighted, MAX_CREDENTIALS)
+}
+
+fn parse_roll_limited(
+    bytes: &[u8],
+    weighted: bool,
+    max_voters: usize,
+) -> Result<Vec<RollEntry>, Vec<LineError>> {
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => {
@@ -162,8 +170,12 @@ pub fn parse_roll(bytes: &[u8], weighted: bool) -> Result<Vec<RollEntry>, Vec<Li
                 break;
             }
         }
-        let fields: Vec<&str> = record.iter().map(str::trim).collect();
-        if fields.iter().all(|f| f.is_empty()) {
+        let mut fields: Vec<&str> = record.iter().map(str::trim).collect();
+        // Empty trailing fields (`a@b.se,Anna,` from a spreadsheet) are no fields.
+        while fields.last().is_some_and(|f| f.is_empty()) {
+            fields.pop();
+        }
+        if fields.is_empty() {
             continue; // a blank line
         }
 
@@ -239,10 +251,10 @@ pub fn parse_roll(bytes: &[u8], weighted: bool) -> Result<Vec<RollEntry>, Vec<Li
             }
         };
 
-        if entries.len() >= MAX_CREDENTIALS && !too_many_reported {
+        if entries.len() >= max_voters && !too_many_reported {
             errors.push(error(
                 line,
-                format!("the roll has more than {MAX_CREDENTIALS} voters"),
+                format!("the roll has more than {max_voters} voters"),
             ));
             too_many_reported = true;
         }
@@ -513,6 +525,29 @@ mod tests {
             errors("email,name\na@b.se,\n", false),
             one(2, "missing name")
         );
+    }
+
+    #[test]
+    fn trailing_empty_fields_are_ignored() {
+        let roll = "email,name\na@b.se,Anna,\nb@b.se,Bo, , \n";
+        assert_eq!(parse_roll(roll.as_bytes(), false).unwrap().len(), 2);
+        let roll = "email,name,weight\na@b.se,Anna,2,\n";
+        assert_eq!(parse_roll(roll.as_bytes(), true).unwrap()[0].weight, 2);
+        assert_eq!(
+            errors("email,name\na@b.se,Anna,,x\n", false),
+            one(2, "too many fields")
+        );
+    }
+
+    #[test]
+    fn too_many_voters() {
+        let roll = "email,name\na@b.se,A\nb@b.se,B\nc@b.se,C\nd@b.se,D\n";
+        assert_eq!(
+            parse_roll_limited(roll.as_bytes(), false, 4).unwrap().len(),
+            4
+        );
+        let refused = parse_roll_limited(roll.as_bytes(), false, 3).unwrap_err();
+        assert_eq!(refused, vec![error(5, "the roll has more than 3 voters")]);
     }
 
     #[test]

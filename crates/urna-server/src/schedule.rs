@@ -78,7 +78,10 @@ mod tests {
             to_unix("2027-06-01 09:00", "Europe/Stockholm").unwrap()
         );
         assert_eq!(
-            local(to_unix("2027-03-08T16:00", "Europe/Stockholm").unwrap(), "Europe/Stockholm"),
+            local(
+                to_unix("2027-03-08T16:00", "Europe/Stockholm").unwrap(),
+                "Europe/Stockholm"
+            ),
             "2027-03-08 16:00 CET"
         );
     }

@@ -71,16 +71,25 @@ pub async fn serve(config: ServerConfig, admin: Option<BootstrapAdmin>) -> anyho
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut tasks = Vec::new();
     if state.config.background_tasks {
-        tasks.push(tokio::spawn(crate::lifecycle::run_scheduler(state.clone(), stop_rx.clone())));
-        tasks.push(tokio::spawn(crate::invitations::run_mail_sender(state.clone(), stop_rx.clone())));
+        tasks.push(tokio::spawn(crate::lifecycle::run_scheduler(
+            state.clone(),
+            stop_rx.clone(),
+        )));
+        tasks.push(tokio::spawn(crate::invitations::run_mail_sender(
+            state.clone(),
+            stop_rx.clone(),
+        )));
     }
     let app = crate::api::app(state);
     println!("listening on http://{addr}");
     tracing::info!(%addr, "urna serve ready");
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("server")?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("server")?;
     tracing::info!("shutting down");
     let _ = stop_tx.send(true);
     for t in tasks {

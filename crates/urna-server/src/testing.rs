@@ -57,7 +57,9 @@ struct Shared {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Shared {
@@ -392,32 +394,59 @@ mod tests {
     #[tokio::test]
     async fn speaks_smtp_by_hand() {
         let sink = SmtpSink::start().await.unwrap();
-        let stream = TcpStream::connect(("127.0.0.1", sink.port())).await.unwrap();
+        let stream = TcpStream::connect(("127.0.0.1", sink.port()))
+            .await
+            .unwrap();
         let (read, mut w) = stream.into_split();
         let mut r = BufReader::new(read);
         assert!(reply(&mut r).await.starts_with("220 "));
         let ehlo = command(&mut r, &mut w, "EHLO test\r\n").await;
-        assert!(ehlo.contains("250-8BITMIME") && ehlo.ends_with("250 HELP\r\n"), "{ehlo}");
-        assert!(command(&mut r, &mut w, "RCPT TO:<a@b>\r\n").await.starts_with("503"));
+        assert!(
+            ehlo.contains("250-8BITMIME") && ehlo.ends_with("250 HELP\r\n"),
+            "{ehlo}"
+        );
+        assert!(command(&mut r, &mut w, "RCPT TO:<a@b>\r\n")
+            .await
+            .starts_with("503"));
         assert!(command(&mut r, &mut w, "DATA\r\n").await.starts_with("503"));
-        assert!(command(&mut r, &mut w, "MAIL FROM:<s@x> BODY=8BITMIME\r\n").await.starts_with("250"));
-        assert!(command(&mut r, &mut w, "MAIL FROM:<s@x>\r\n").await.starts_with("503"));
-        assert!(command(&mut r, &mut w, "RCPT TO:<>\r\n").await.starts_with("501"));
-        assert!(command(&mut r, &mut w, "rcpt to:<a@b>\r\n").await.starts_with("250"));
-        assert!(command(&mut r, &mut w, "RCPT TO: c@d\r\n").await.starts_with("250"));
+        assert!(command(&mut r, &mut w, "MAIL FROM:<s@x> BODY=8BITMIME\r\n")
+            .await
+            .starts_with("250"));
+        assert!(command(&mut r, &mut w, "MAIL FROM:<s@x>\r\n")
+            .await
+            .starts_with("503"));
+        assert!(command(&mut r, &mut w, "RCPT TO:<>\r\n")
+            .await
+            .starts_with("501"));
+        assert!(command(&mut r, &mut w, "rcpt to:<a@b>\r\n")
+            .await
+            .starts_with("250"));
+        assert!(command(&mut r, &mut w, "RCPT TO: c@d\r\n")
+            .await
+            .starts_with("250"));
         assert!(command(&mut r, &mut w, "DATA\r\n").await.starts_with("354"));
         let body = "Subject: t\r\n\r\n..leading dot\r\n..\r\nlast\r\n.\r\n";
         assert!(command(&mut r, &mut w, body).await.starts_with("250"));
         // A second message on the same connection, abandoned with RSET, then a third.
-        assert!(command(&mut r, &mut w, "MAIL FROM:<>\r\n").await.starts_with("250"));
+        assert!(command(&mut r, &mut w, "MAIL FROM:<>\r\n")
+            .await
+            .starts_with("250"));
         assert!(command(&mut r, &mut w, "RSET\r\n").await.starts_with("250"));
         assert!(command(&mut r, &mut w, "NOOP\r\n").await.starts_with("250"));
-        assert!(command(&mut r, &mut w, "AUTH PLAIN x\r\n").await.starts_with("502"));
-        assert!(command(&mut r, &mut w, "HELO again\r\n").await.starts_with("250 "));
+        assert!(command(&mut r, &mut w, "AUTH PLAIN x\r\n")
+            .await
+            .starts_with("502"));
+        assert!(command(&mut r, &mut w, "HELO again\r\n")
+            .await
+            .starts_with("250 "));
         sink.fail_next(1, 452);
         for expect in ["452", "250"] {
-            assert!(command(&mut r, &mut w, "MAIL FROM:<>\r\n").await.starts_with("250"));
-            assert!(command(&mut r, &mut w, "RCPT TO:<e@f>\r\n").await.starts_with("250"));
+            assert!(command(&mut r, &mut w, "MAIL FROM:<>\r\n")
+                .await
+                .starts_with("250"));
+            assert!(command(&mut r, &mut w, "RCPT TO:<e@f>\r\n")
+                .await
+                .starts_with("250"));
             assert!(command(&mut r, &mut w, "DATA\r\n").await.starts_with("354"));
             let got = command(&mut r, &mut w, "x\r\n.\r\n").await;
             assert!(got.starts_with(expect), "{got}");
@@ -428,7 +457,10 @@ mod tests {
         assert_eq!(got.len(), 2);
         assert_eq!(got[0].from, "s@x");
         assert_eq!(got[0].to, vec!["a@b".to_owned(), "c@d".to_owned()]);
-        assert_eq!(got[0].raw, b"Subject: t\r\n\r\n.leading dot\r\n.\r\nlast\r\n");
+        assert_eq!(
+            got[0].raw,
+            b"Subject: t\r\n\r\n.leading dot\r\n.\r\nlast\r\n"
+        );
         assert_eq!(got[0].header("subject").as_deref(), Some("t"));
         assert_eq!(got[1].from, "");
         assert_eq!(got[1].to, vec!["e@f".to_owned()]);

@@ -42,24 +42,30 @@ impl Harness {
     async fn on(postgres: Option<&str>) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let outbox = dir.path().join("outbox");
-        let mut config = ServerConfig::default();
-        config.database_url = match postgres {
+        let database_url = match postgres {
             None => format!("sqlite://{}", dir.path().join("urna.db").display()),
             Some(url) => {
                 use sqlx::Connection;
                 sqlx::any::install_default_drivers();
                 let name = format!("urna_flow_{}", urna_server::auth::random_token());
                 let mut conn = sqlx::AnyConnection::connect(url).await.unwrap();
-                sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
                 let mut u = url::Url::parse(url).unwrap();
                 u.set_path(&name);
                 u.to_string()
             }
         };
-        config.public_url = "https://val.example.edu".into();
-        config.mail_outbox = Some(outbox.clone());
-        config.login_rate_limit = 0;
-        config.cast_rate_limit = 0;
+        let config = ServerConfig {
+            database_url,
+            public_url: "https://val.example.edu".into(),
+            mail_outbox: Some(outbox.clone()),
+            login_rate_limit: 0,
+            cast_rate_limit: 0,
+            ..ServerConfig::default()
+        };
         let db = Db::connect(&config.database_url).await.unwrap();
         ensure_admin(
             &db,
@@ -85,7 +91,9 @@ impl Harness {
             .raw(
                 Method::POST,
                 "/api/v1/admin/login",
-                Some(serde_json::json!({"username": "admin", "password": "a long enough password"})),
+                Some(
+                    serde_json::json!({"username": "admin", "password": "a long enough password"}),
+                ),
                 &[],
             )
             .await;
@@ -96,7 +104,11 @@ impl Harness {
             .to_str()
             .unwrap()
             .to_owned();
-        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Secure"));
+        assert!(
+            cookie.contains("HttpOnly")
+                && cookie.contains("SameSite=Strict")
+                && cookie.contains("Secure")
+        );
         h.cookie = cookie.split(';').next().unwrap().to_owned();
         h.csrf = body["csrf_token"].as_str().unwrap().to_owned();
         h
@@ -120,7 +132,12 @@ impl Harness {
             }
             None => Body::empty(),
         };
-        let resp = self.router.clone().oneshot(req.body(body).unwrap()).await.unwrap();
+        let resp = self
+            .router
+            .clone()
+            .oneshot(req.body(body).unwrap())
+            .await
+            .unwrap();
         let status = resp.status();
         let headers = resp.headers().clone();
         let bytes = resp.into_body().collect().await.unwrap().to_bytes();
@@ -136,7 +153,12 @@ impl Harness {
 
     async fn admin(&self, method: Method, uri: &str, json: Option<Value>) -> (StatusCode, Value) {
         let (s, _, v) = self
-            .raw(method, uri, json, &[("cookie", &self.cookie), (CSRF_HEADER, &self.csrf)])
+            .raw(
+                method,
+                uri,
+                json,
+                &[("cookie", &self.cookie), (CSRF_HEADER, &self.csrf)],
+            )
             .await;
         (s, v)
     }
@@ -156,15 +178,26 @@ impl Harness {
         (status, serde_json::from_slice(&bytes).unwrap())
     }
 
-    async fn trustee(&self, method: Method, uri: &str, token: &str, json: Option<Value>) -> (StatusCode, Value) {
+    async fn trustee(
+        &self,
+        method: Method,
+        uri: &str,
+        token: &str,
+        json: Option<Value>,
+    ) -> (StatusCode, Value) {
         let auth = format!("Bearer {token}");
-        let (s, _, v) = self.raw(method, uri, json, &[("authorization", &auth)]).await;
+        let (s, _, v) = self
+            .raw(method, uri, json, &[("authorization", &auth)])
+            .await;
         (s, v)
     }
 }
 
 fn manifest(name: &str) -> ElectionManifest {
-    let path = format!("{}/../../tests/fixtures/manifests/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../../tests/fixtures/manifests/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
@@ -196,7 +229,13 @@ struct OpenElection {
     shares: Vec<dkg::KeyShare>,
 }
 
-async fn open_election(h: &Harness, m: &ElectionManifest, roll_csv: &str, voters: usize, rng: &mut ChaCha20Rng) -> OpenElection {
+async fn open_election(
+    h: &Harness,
+    m: &ElectionManifest,
+    roll_csv: &str,
+    voters: usize,
+    rng: &mut ChaCha20Rng,
+) -> OpenElection {
     open_election_with(h, m, roll_csv, voters, rng, false).await
 }
 
@@ -219,10 +258,18 @@ async fn open_election_with(
     let created: CreatedElection = serde_json::from_value(created).unwrap();
     let id = created.id.clone();
     // Drafts are not public.
-    let (s, _) = h.public(Method::GET, &format!("/api/v1/elections/{id}"), None).await;
+    let (s, _) = h
+        .public(Method::GET, &format!("/api/v1/elections/{id}"), None)
+        .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     // The ceremony needs a roll; a bad roll imports nothing.
-    let (s, v) = h.admin(Method::POST, &format!("/api/v1/admin/elections/{id}/ceremony"), None).await;
+    let (s, v) = h
+        .admin(
+            Method::POST,
+            &format!("/api/v1/admin/elections/{id}/ceremony"),
+            None,
+        )
+        .await;
     assert_eq!(s, StatusCode::CONFLICT, "{v}");
     let (s, v) = h.put_roll(&id, "email,name\nnot-an-email,X\n").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
@@ -231,15 +278,27 @@ async fn open_election_with(
     let (s, v) = h.put_roll(&id, roll_csv).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["voters"], voters as u64);
-    let (s, v) = h.admin(Method::POST, &format!("/api/v1/admin/elections/{id}/ceremony"), None).await;
+    let (s, v) = h
+        .admin(
+            Method::POST,
+            &format!("/api/v1/admin/elections/{id}/ceremony"),
+            None,
+        )
+        .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["state"], "key_ceremony");
     let (s, v) = h.put_roll(&id, roll_csv).await;
-    assert_eq!(s, StatusCode::CONFLICT, "the roll is fixed once the ceremony starts: {v}");
+    assert_eq!(
+        s,
+        StatusCode::CONFLICT,
+        "the roll is fixed once the ceremony starts: {v}"
+    );
 
     // The trustees, each with its own token.
     let base = format!("/api/v1/trustee/elections/{id}");
-    let (s, view) = h.trustee(Method::GET, &base, &created.trustees[0].token, None).await;
+    let (s, view) = h
+        .trustee(Method::GET, &base, &created.trustees[0].token, None)
+        .await;
     assert_eq!(s, StatusCode::OK, "{view}");
     let view: TrusteeView = serde_json::from_value(view).unwrap();
     let params = DkgParameters::new(view.trustees, view.threshold).unwrap();
@@ -248,44 +307,85 @@ async fn open_election_with(
     for t in &created.trustees {
         let (secret, package) = dkg::start(params, t.index, context.as_bytes(), rng).unwrap();
         secrets.push(secret);
-        let (s, v) = h.trustee(Method::POST, &format!("{base}/round1"), &t.token, Some(serde_json::to_value(&package).unwrap())).await;
+        let (s, v) = h
+            .trustee(
+                Method::POST,
+                &format!("{base}/round1"),
+                &t.token,
+                Some(serde_json::to_value(&package).unwrap()),
+            )
+            .await;
         assert_eq!(s, StatusCode::OK, "{v}");
         // Posting twice, or as somebody else, is refused.
-        let (s, v) = h.trustee(Method::POST, &format!("{base}/round1"), &t.token, Some(serde_json::to_value(&package).unwrap())).await;
+        let (s, v) = h
+            .trustee(
+                Method::POST,
+                &format!("{base}/round1"),
+                &t.token,
+                Some(serde_json::to_value(&package).unwrap()),
+            )
+            .await;
         assert_eq!(s, StatusCode::CONFLICT, "{v}");
     }
-    let (_, view) = h.trustee(Method::GET, &base, &created.trustees[0].token, None).await;
+    let (_, view) = h
+        .trustee(Method::GET, &base, &created.trustees[0].token, None)
+        .await;
     let view: TrusteeView = serde_json::from_value(view).unwrap();
     let mut round2 = Vec::new();
     for (secret, t) in secrets.into_iter().zip(&created.trustees) {
         let (next, package) = secret.deal(&view.round1, rng).unwrap();
         round2.push(next);
-        let (s, v) = h.trustee(Method::POST, &format!("{base}/round2"), &t.token, Some(serde_json::to_value(&package).unwrap())).await;
+        let (s, v) = h
+            .trustee(
+                Method::POST,
+                &format!("{base}/round2"),
+                &t.token,
+                Some(serde_json::to_value(&package).unwrap()),
+            )
+            .await;
         assert_eq!(s, StatusCode::OK, "{v}");
     }
-    let (_, view) = h.trustee(Method::GET, &base, &created.trustees[0].token, None).await;
+    let (_, view) = h
+        .trustee(Method::GET, &base, &created.trustees[0].token, None)
+        .await;
     let view: TrusteeView = serde_json::from_value(view).unwrap();
     let mut round3 = Vec::new();
     let mut last = Value::Null;
     for (secret, t) in round2.into_iter().zip(&created.trustees) {
         let (next, package) = secret.check(&view.round2, rng).unwrap();
         round3.push(next);
-        let (s, v) = h.trustee(Method::POST, &format!("{base}/round3"), &t.token, Some(serde_json::to_value(&package).unwrap())).await;
+        let (s, v) = h
+            .trustee(
+                Method::POST,
+                &format!("{base}/round3"),
+                &t.token,
+                Some(serde_json::to_value(&package).unwrap()),
+            )
+            .await;
         assert_eq!(s, StatusCode::OK, "{v}");
         last = v;
     }
     assert_eq!(last["state"], "awaiting_approval");
-    let (_, view) = h.trustee(Method::GET, &base, &created.trustees[0].token, None).await;
+    let (_, view) = h
+        .trustee(Method::GET, &base, &created.trustees[0].token, None)
+        .await;
     let view: TrusteeView = serde_json::from_value(view).unwrap();
     let transcript = CeremonyTranscript {
         round1: view.round1.clone(),
         round2: view.round2.clone(),
         round3: view.round3.clone(),
     };
-    let shares: Vec<_> = round3.into_iter().map(|s| s.finish(&transcript).unwrap().0).collect();
+    let shares: Vec<_> = round3
+        .into_iter()
+        .map(|s| s.finish(&transcript).unwrap().0)
+        .collect();
 
     // Nobody is invited before the orderer approves.
-    assert_eq!(urna_server::invitations::send_due(&h.state).await.unwrap(), 1, "only the orderer's request goes out");
+    assert_eq!(
+        urna_server::invitations::send_due(&h.state).await.unwrap(),
+        1,
+        "only the orderer's request goes out"
+    );
     // The orderer reviews and approves what it saw.
     let orderer = format!("/api/v1/orderer/{}", created.orderer_token);
     let (s, v) = h.public(Method::GET, &orderer, None).await;
@@ -295,10 +395,18 @@ async fn open_election_with(
     let fingerprint = review.summary.fingerprint.unwrap();
     let (s, v) = h.public(Method::POST, &format!("{orderer}/approve"), Some(serde_json::json!({"fingerprint": urna_crypto::Digest32([1; 32]), "name": "Prefekt"}))).await;
     assert_eq!(s, StatusCode::CONFLICT, "{v}");
-    let (s, v) = h.public(Method::POST, &format!("{orderer}/approve"), Some(serde_json::json!({"fingerprint": fingerprint, "name": "Prefekt"}))).await;
+    let (s, v) = h
+        .public(
+            Method::POST,
+            &format!("{orderer}/approve"),
+            Some(serde_json::json!({"fingerprint": fingerprint, "name": "Prefekt"})),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["state"], "scheduled");
-    let (s, v) = h.public(Method::GET, &format!("/api/v1/elections/{id}/booth"), None).await;
+    let (s, v) = h
+        .public(Method::GET, &format!("/api/v1/elections/{id}/booth"), None)
+        .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let booth: BoothInfo = serde_json::from_value(v).unwrap();
     assert_eq!(booth.fingerprint, fingerprint);
@@ -309,8 +417,21 @@ async fn open_election_with(
         fingerprint: booth.fingerprint,
     };
     // Casting before the opening is refused.
-    let early = encrypt_ballot(&context, &CredentialSecret::generate(rng).derive_key(&booth.setup_hash), &random_vote(m, rng), rng).unwrap().cast();
-    let (s, v) = h.public(Method::POST, &format!("/api/v1/elections/{id}/ballots"), Some(serde_json::to_value(&early).unwrap())).await;
+    let early = encrypt_ballot(
+        &context,
+        &CredentialSecret::generate(rng).derive_key(&booth.setup_hash),
+        &random_vote(m, rng),
+        rng,
+    )
+    .unwrap()
+    .cast();
+    let (s, v) = h
+        .public(
+            Method::POST,
+            &format!("/api/v1/elections/{id}/ballots"),
+            Some(serde_json::to_value(&early).unwrap()),
+        )
+        .await;
     if !scheduled {
         assert_eq!(s, StatusCode::CONFLICT, "{v}");
         assert_eq!(v["error"], "wrong_state");
@@ -318,7 +439,13 @@ async fn open_election_with(
     if scheduled {
         wait_for_state(h, &id, "open").await;
     } else {
-        let (s, v) = h.admin(Method::POST, &format!("/api/v1/admin/elections/{id}/open"), None).await;
+        let (s, v) = h
+            .admin(
+                Method::POST,
+                &format!("/api/v1/admin/elections/{id}/open"),
+                None,
+            )
+            .await;
         assert_eq!(s, StatusCode::OK, "{v}");
     }
 
@@ -334,32 +461,66 @@ async fn open_election_with(
         .filter_map(|raw| extract_link(raw, &prefix))
         .map(|link| {
             let fragment = link.split_once('#').unwrap().1;
-            CredentialSecret::from_link_string(fragment).unwrap().derive_key(&booth.setup_hash)
+            CredentialSecret::from_link_string(fragment)
+                .unwrap()
+                .derive_key(&booth.setup_hash)
         })
         .collect();
     assert_eq!(keys.len(), voters);
-    let (s, v) = h.admin(Method::GET, &format!("/api/v1/admin/elections/{id}"), None).await;
+    let (s, v) = h
+        .admin(Method::GET, &format!("/api/v1/admin/elections/{id}"), None)
+        .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["mail"]["invited"], voters as u64);
     assert_eq!(v["mail"]["queued"], 0);
-    OpenElection { id, created, context, keys, shares }
+    OpenElection {
+        id,
+        created,
+        context,
+        keys,
+        shares,
+    }
 }
 
-async fn cast(h: &Harness, id: &str, ballot: &urna_election::ballot::Ballot) -> (StatusCode, Value) {
-    h.public(Method::POST, &format!("/api/v1/elections/{id}/ballots"), Some(serde_json::to_value(ballot).unwrap())).await
+async fn cast(
+    h: &Harness,
+    id: &str,
+    ballot: &urna_election::ballot::Ballot,
+) -> (StatusCode, Value) {
+    h.public(
+        Method::POST,
+        &format!("/api/v1/elections/{id}/ballots"),
+        Some(serde_json::to_value(ballot).unwrap()),
+    )
+    .await
 }
 
 /// Closes, lets two of three trustees decrypt, returns the published totals and checks the
 /// streamed board verifies as a complete record.
 async fn close_and_count(h: &Harness, e: &OpenElection, rng: &mut ChaCha20Rng) -> Vec<Vec<u64>> {
     let id = &e.id;
-    let (_, summary) = h.public(Method::GET, &format!("/api/v1/elections/{id}"), None).await;
+    let (_, summary) = h
+        .public(Method::GET, &format!("/api/v1/elections/{id}"), None)
+        .await;
     if summary["state"] == "open" {
-        let (s, v) = h.admin(Method::POST, &format!("/api/v1/admin/elections/{id}/close"), None).await;
+        let (s, v) = h
+            .admin(
+                Method::POST,
+                &format!("/api/v1/admin/elections/{id}/close"),
+                None,
+            )
+            .await;
         assert_eq!(s, StatusCode::OK, "{v}");
         assert_eq!(v["state"], "tallying");
     }
-    let late = encrypt_ballot(&e.context, &e.keys[0], &random_vote(&e.context.manifest, rng), rng).unwrap().cast();
+    let late = encrypt_ballot(
+        &e.context,
+        &e.keys[0],
+        &random_vote(&e.context.manifest, rng),
+        rng,
+    )
+    .unwrap()
+    .cast();
     let (s, v) = cast(h, id, &late).await;
     assert_eq!(s, StatusCode::CONFLICT, "{v}");
     let base = format!("/api/v1/trustee/elections/{id}");
@@ -370,25 +531,56 @@ async fn close_and_count(h: &Harness, e: &OpenElection, rng: &mut ChaCha20Rng) -
         let totals = decode_tally(&view.tally.unwrap()).unwrap();
         let d = decrypt_share(&e.context.fingerprint, share, &totals, rng);
         // Another trustee's token cannot post it.
-        let (s, _) = h.trustee(Method::POST, &format!("{base}/decryption"), &e.created.trustees[0].token, Some(serde_json::to_value(&d).unwrap())).await;
+        let (s, _) = h
+            .trustee(
+                Method::POST,
+                &format!("{base}/decryption"),
+                &e.created.trustees[0].token,
+                Some(serde_json::to_value(&d).unwrap()),
+            )
+            .await;
         assert_eq!(s, StatusCode::FORBIDDEN);
-        let (s, v) = h.trustee(Method::POST, &format!("{base}/decryption"), &t.token, Some(serde_json::to_value(&d).unwrap())).await;
+        let (s, v) = h
+            .trustee(
+                Method::POST,
+                &format!("{base}/decryption"),
+                &t.token,
+                Some(serde_json::to_value(&d).unwrap()),
+            )
+            .await;
         assert_eq!(s, StatusCode::OK, "{v}");
         state_after = v["state"].clone();
     }
     assert_eq!(state_after, "published");
-    let (s, result) = h.public(Method::GET, &format!("/api/v1/elections/{id}/result"), None).await;
+    let (s, result) = h
+        .public(Method::GET, &format!("/api/v1/elections/{id}/result"), None)
+        .await;
     assert_eq!(s, StatusCode::OK, "{result}");
-    let (s, text) = h.public(Method::GET, &format!("/api/v1/elections/{id}/board.jsonl"), None).await;
+    let (s, text) = h
+        .public(
+            Method::GET,
+            &format!("/api/v1/elections/{id}/board.jsonl"),
+            None,
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
     let mut verifier = RecordVerifier::new();
     for line in text.as_str().unwrap().lines() {
         verifier.push_line(line).unwrap();
     }
     verifier.finish(true).unwrap();
-    let (s, html) = h.public(Method::GET, &format!("/api/v1/results.html?elections={id}"), None).await;
+    let (s, html) = h
+        .public(
+            Method::GET,
+            &format!("/api/v1/results.html?elections={id}"),
+            None,
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
-    assert!(html.as_str().unwrap().contains(&e.context.manifest.title.sv));
+    assert!(html
+        .as_str()
+        .unwrap()
+        .contains(&e.context.manifest.title.sv));
     result["contests"]
         .as_array()
         .unwrap()
@@ -399,7 +591,9 @@ async fn close_and_count(h: &Harness, e: &OpenElection, rng: &mut ChaCha20Rng) -
 
 async fn wait_for_state(h: &Harness, id: &str, state: &str) {
     for _ in 0..100 {
-        let (_, v) = h.public(Method::GET, &format!("/api/v1/elections/{id}"), None).await;
+        let (_, v) = h
+            .public(Method::GET, &format!("/api/v1/elections/{id}"), None)
+            .await;
         if v["state"] == state {
             return;
         }
@@ -442,13 +636,19 @@ async fn full_election(h: Harness) {
     let voters = 12;
     let e = open_election(&h, &m, &roll(voters), voters, &mut rng).await;
     let id = &e.id;
-    let mut expected: Vec<Vec<u64>> = m.contests.iter().map(|c| vec![0; c.selection_count()]).collect();
+    let mut expected: Vec<Vec<u64>> = m
+        .contests
+        .iter()
+        .map(|c| vec![0; c.selection_count()])
+        .collect();
     let mut codes = Vec::new();
     let mut first = None;
     for key in &e.keys {
         let vote = random_vote(&m, &mut rng);
         add(&mut expected, &vote, 1);
-        let ballot = encrypt_ballot(&e.context, key, &vote, &mut rng).unwrap().cast();
+        let ballot = encrypt_ballot(&e.context, key, &vote, &mut rng)
+            .unwrap()
+            .cast();
         let (s, v) = cast(&h, id, &ballot).await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
         let receipt: CastReceipt = serde_json::from_value(v).unwrap();
@@ -457,16 +657,30 @@ async fn full_election(h: Harness) {
         first.get_or_insert(ballot);
     }
     // A second ballot under `final`, and the same ballot replayed: both refused, nothing stored.
-    let head_before = h.public(Method::GET, &format!("/api/v1/elections/{id}/head"), None).await.1;
-    let again = encrypt_ballot(&e.context, &e.keys[0], &random_vote(&m, &mut rng), &mut rng).unwrap().cast();
+    let head_before = h
+        .public(Method::GET, &format!("/api/v1/elections/{id}/head"), None)
+        .await
+        .1;
+    let again = encrypt_ballot(&e.context, &e.keys[0], &random_vote(&m, &mut rng), &mut rng)
+        .unwrap()
+        .cast();
     for ballot in [again, first.unwrap()] {
         let (s, v) = cast(&h, id, &ballot).await;
         assert_eq!(s, StatusCode::CONFLICT, "{v}");
         assert_eq!(v["error"], "already_voted");
     }
-    let head_after = h.public(Method::GET, &format!("/api/v1/elections/{id}/head"), None).await.1;
+    let head_after = h
+        .public(Method::GET, &format!("/api/v1/elections/{id}/head"), None)
+        .await
+        .1;
     assert_eq!(head_before, head_after);
-    let (s, v) = h.public(Method::GET, &format!("/api/v1/elections/{id}/ballots/{}", codes[3]), None).await;
+    let (s, v) = h
+        .public(
+            Method::GET,
+            &format!("/api/v1/elections/{id}/ballots/{}", codes[3]),
+            None,
+        )
+        .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["counted"], true);
     assert_eq!(close_and_count(&h, &e, &mut rng).await, expected);
@@ -496,7 +710,9 @@ async fn weighted_revotes_cast_concurrently_count_once_each() {
                 continue;
             }
             let vote = random_vote(&m, &mut rng);
-            let ballot = encrypt_ballot(&e.context, key, &vote, &mut rng).unwrap().cast();
+            let ballot = encrypt_ballot(&e.context, key, &vote, &mut rng)
+                .unwrap()
+                .cast();
             last_votes.insert(i, vote);
             let router = h.router.clone();
             let id = e.id.clone();
@@ -520,7 +736,13 @@ async fn weighted_revotes_cast_concurrently_count_once_each() {
         }
     }
     // Weights per credential from the board's ballot entries.
-    let (_, text) = h.public(Method::GET, &format!("/api/v1/elections/{}/board.jsonl", e.id), None).await;
+    let (_, text) = h
+        .public(
+            Method::GET,
+            &format!("/api/v1/elections/{}/board.jsonl", e.id),
+            None,
+        )
+        .await;
     let mut weight_of = std::collections::HashMap::new();
     for line in text.as_str().unwrap().lines() {
         let entry = BoardEntry::parse_line(line).unwrap();
@@ -528,7 +750,11 @@ async fn weighted_revotes_cast_concurrently_count_once_each() {
             weight_of.insert(b.ballot.credential, b.weight);
         }
     }
-    let mut expected: Vec<Vec<u64>> = m.contests.iter().map(|c| vec![0; c.selection_count()]).collect();
+    let mut expected: Vec<Vec<u64>> = m
+        .contests
+        .iter()
+        .map(|c| vec![0; c.selection_count()])
+        .collect();
     for (i, vote) in &last_votes {
         let credential = e.keys[*i].public().to_bytes();
         add(&mut expected, vote, weight_of[&credential]);
@@ -543,7 +769,10 @@ async fn weighted_revotes_cast_concurrently_count_once_each() {
 async fn the_scheduler_opens_and_closes_on_time() {
     let h = Harness::new().await;
     let (_stop, stop_rx) = tokio::sync::watch::channel(false);
-    tokio::spawn(urna_server::lifecycle::run_scheduler(h.state.clone(), stop_rx));
+    tokio::spawn(urna_server::lifecycle::run_scheduler(
+        h.state.clone(),
+        stop_rx,
+    ));
     let mut rng = ChaCha20Rng::seed_from_u64(9);
     let mut m = manifest("technical-staff");
     let stockholm: chrono_tz::Tz = "Europe/Stockholm".parse().unwrap();
@@ -559,11 +788,17 @@ async fn the_scheduler_opens_and_closes_on_time() {
         time_zone: "Europe/Stockholm".into(),
     });
     let e = open_election_with(&h, &m, &roll(3), 3, &mut rng, true).await;
-    let mut expected: Vec<Vec<u64>> = m.contests.iter().map(|c| vec![0; c.selection_count()]).collect();
+    let mut expected: Vec<Vec<u64>> = m
+        .contests
+        .iter()
+        .map(|c| vec![0; c.selection_count()])
+        .collect();
     for key in &e.keys {
         let vote = random_vote(&m, &mut rng);
         add(&mut expected, &vote, 1);
-        let ballot = encrypt_ballot(&e.context, key, &vote, &mut rng).unwrap().cast();
+        let ballot = encrypt_ballot(&e.context, key, &vote, &mut rng)
+            .unwrap()
+            .cast();
         let (s, v) = cast(&h, &e.id, &ballot).await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
     }

@@ -222,7 +222,10 @@ pub fn run_admin(command: &AdminCommand) -> Result<()> {
                 if db.create_admin(&args.username, &hash).await? {
                     println!("created admin {}", args.username);
                 } else if db.set_admin_password(&args.username, &hash).await? {
-                    println!("set a new password for admin {} (their sessions ended)", args.username);
+                    println!(
+                        "set a new password for admin {} (their sessions ended)",
+                        args.username
+                    );
                 }
                 db.close().await;
                 Ok(())
@@ -232,7 +235,8 @@ pub fn run_admin(command: &AdminCommand) -> Result<()> {
 }
 
 pub fn run_backup(args: &BackupArgs) -> Result<()> {
-    let elections = runtime()?.block_on(urna_server::backup::backup(&args.database_url, &args.out))?;
+    let elections =
+        runtime()?.block_on(urna_server::backup::backup(&args.database_url, &args.out))?;
     println!(
         "backed up {} ({elections} elections) to {}",
         args.database_url,
@@ -242,8 +246,11 @@ pub fn run_backup(args: &BackupArgs) -> Result<()> {
 }
 
 pub fn run_restore(args: &RestoreArgs) -> Result<()> {
-    let elections =
-        runtime()?.block_on(urna_server::backup::restore(&args.from, &args.database_url, args.force))?;
+    let elections = runtime()?.block_on(urna_server::backup::restore(
+        &args.from,
+        &args.database_url,
+        args.force,
+    ))?;
     println!(
         "restored {} ({elections} elections) into {}",
         args.from.display(),

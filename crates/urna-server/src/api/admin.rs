@@ -15,8 +15,7 @@ use urna_election::board::Event;
 
 use super::{created, election_row, summary};
 use crate::auth::{
-    hash_password, random_token, session_cookie_value, token_hash, verify_password, Admin,
-    ClientIp,
+    hash_password, random_token, session_cookie_value, token_hash, verify_password, Admin, ClientIp,
 };
 use crate::db::{ElectionRow, NewElection, NewMail};
 use crate::error::{AppError, AppResult, JsonBody};
@@ -178,7 +177,11 @@ async fn admin_view(state: &AppState, row: &ElectionRow) -> AppResult<AdminElect
         ceremony_progress.push(from);
     }
     let mut decrypted_by = Vec::new();
-    for e in state.db.board_entries_of_kind(&row.id, "decryption").await? {
+    for e in state
+        .db
+        .board_entries_of_kind(&row.id, "decryption")
+        .await?
+    {
         if let Ok(Event::Decryption(d)) = e.event() {
             decrypted_by.push(d.trustee);
         }
@@ -241,12 +244,10 @@ async fn create(
     req.manifest
         .validate()
         .map_err(|e| AppError::BadRequest(format!("the manifest is not valid: {e}")))?;
-    let orderer_email: lettre::Address = req
-        .orderer
-        .email
-        .trim()
-        .parse()
-        .map_err(|_| AppError::BadRequest("the orderer's e-mail address is not valid".into()))?;
+    let orderer_email: lettre::Address =
+        req.orderer.email.trim().parse().map_err(|_| {
+            AppError::BadRequest("the orderer's e-mail address is not valid".into())
+        })?;
     let orderer_name = req.orderer.name.trim();
     if orderer_name.is_empty() {
         return Err(AppError::BadRequest("name the orderer".into()));
@@ -338,9 +339,8 @@ async fn import_roll(
     body: Bytes,
 ) -> AppResult<Json<RollImported>> {
     let row = administered(&state, &admin, &id).await?;
-    let not_draft = || {
-        AppError::WrongState("the roll can only change while the election is a draft".into())
-    };
+    let not_draft =
+        || AppError::WrongState("the roll can only change while the election is a draft".into());
     if row.state != ElectionState::Draft {
         return Err(not_draft());
     }

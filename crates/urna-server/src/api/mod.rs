@@ -33,13 +33,19 @@ pub fn app(state: AppState) -> Router {
         .merge(ops::router())
         .fallback(|| async { AppError::NotFound("no such route".into()) })
         .layer(DefaultBodyLimit::max(state.config.body_limit))
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-            // The path only: never the query or headers (the orderer's token is in the path
-            // of its own routes, so those are cut).
-            let path = req.uri().path();
-            let path = if path.contains("/orderer/") { "/api/v1/orderer/…" } else { path };
-            tracing::info_span!("http", method = %req.method(), path = %path)
-        }));
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                // The path only: never the query or headers (the orderer's token is in the path
+                // of its own routes, so those are cut).
+                let path = req.uri().path();
+                let path = if path.contains("/orderer/") {
+                    "/api/v1/orderer/…"
+                } else {
+                    path
+                };
+                tracing::info_span!("http", method = %req.method(), path = %path)
+            }),
+        );
     let headers: [(HeaderName, &'static str); 6] = [
         (
             header::CONTENT_SECURITY_POLICY,

@@ -27,7 +27,10 @@ async fn election(state: &AppState, token: &str) -> AppResult<ElectionRow> {
         .ok_or_else(|| AppError::NotFound("this approval link is not valid".into()))
 }
 
-async fn view(State(state): State<AppState>, Path(token): Path<String>) -> AppResult<Json<OrdererView>> {
+async fn view(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> AppResult<Json<OrdererView>> {
     let row = election(&state, &token).await?;
     let qualified = match state.sealed(&row.id).await {
         Ok(sealed) => sealed.seal.qualified.clone(),
@@ -63,7 +66,9 @@ async fn reject(
 ) -> AppResult<Json<ElectionSummary>> {
     let row = election(&state, &token).await?;
     if req.reason.trim().is_empty() {
-        return Err(AppError::BadRequest("say why the election is rejected".into()));
+        return Err(AppError::BadRequest(
+            "say why the election is rejected".into(),
+        ));
     }
     let row = lifecycle::reject(&state, &row.id, &req.reason).await?;
     tracing::info!(election = %row.id, "rejected by the orderer");

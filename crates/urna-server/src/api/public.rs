@@ -35,7 +35,10 @@ pub(super) fn router() -> Router<AppState> {
 }
 
 async fn openapi() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json")], super::ops::OPENAPI)
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        super::ops::OPENAPI,
+    )
 }
 
 async fn list(State(state): State<AppState>) -> AppResult<Json<Vec<ElectionSummary>>> {
@@ -52,7 +55,10 @@ async fn public_row(state: &AppState, id: &str) -> AppResult<crate::db::Election
     Ok(row)
 }
 
-async fn one(State(state): State<AppState>, Path(id): Path<String>) -> AppResult<Json<ElectionSummary>> {
+async fn one(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> AppResult<Json<ElectionSummary>> {
     Ok(Json(summary(&public_row(&state, &id).await?)?))
 }
 
@@ -77,10 +83,13 @@ async fn board_page(
     Path(id): Path<String>,
     query: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
 ) -> AppResult<Json<BoardPage>> {
-    let Query(q) = query.map_err(|e| AppError::BadRequest(format!("bad paging parameters: {e}")))?;
+    let Query(q) =
+        query.map_err(|e| AppError::BadRequest(format!("bad paging parameters: {e}")))?;
     let limit = q.limit.unwrap_or(100);
     if limit == 0 || limit > MAX_PAGE {
-        return Err(AppError::BadRequest(format!("limit must be 1..={MAX_PAGE}")));
+        return Err(AppError::BadRequest(format!(
+            "limit must be 1..={MAX_PAGE}"
+        )));
     }
     public_row(&state, &id).await?;
     let from = q.from.unwrap_or(0);
@@ -95,7 +104,10 @@ async fn board_page(
 }
 
 /// The board as `board.jsonl`, read in pages so a large board streams in constant memory.
-async fn board_stream(State(state): State<AppState>, Path(id): Path<String>) -> AppResult<Response> {
+async fn board_stream(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
     let row = public_row(&state, &id).await?;
     let end = row.entries;
     let pages = stream::unfold(Some(0u64), move |from| {
@@ -106,7 +118,11 @@ async fn board_stream(State(state): State<AppState>, Path(id): Path<String>) -> 
             if from >= end {
                 return None;
             }
-            let chunk = match state.db.board_page(&id, from, MAX_PAGE.min(end - from)).await {
+            let chunk = match state
+                .db
+                .board_page(&id, from, MAX_PAGE.min(end - from))
+                .await
+            {
                 Ok(entries) if !entries.is_empty() => entries,
                 Ok(_) => return None,
                 Err(e) => return Some((Err(std::io::Error::other(e.to_string())), None)),
@@ -139,11 +155,10 @@ async fn lookup(
     public_row(&state, &id).await?;
     let code = TrackingCode::parse(&code)
         .ok_or_else(|| AppError::BadRequest("that is not a tracking code".into()))?;
-    let (seq, entry_hash, counted) = state
-        .db
-        .lookup_ballot(&id, &code.0)
-        .await?
-        .ok_or_else(|| AppError::NotFound("no ballot with this tracking code on the board".into()))?;
+    let (seq, entry_hash, counted) =
+        state.db.lookup_ballot(&id, &code.0).await?.ok_or_else(|| {
+            AppError::NotFound("no ballot with this tracking code on the board".into())
+        })?;
     Ok(Json(BallotLookup {
         tracking_code: code.0,
         seq,
@@ -170,11 +185,17 @@ async fn published_result(state: &AppState, id: &str) -> AppResult<ElectionResul
     }
 }
 
-async fn result(State(state): State<AppState>, Path(id): Path<String>) -> AppResult<Json<ElectionResult>> {
+async fn result(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> AppResult<Json<ElectionResult>> {
     Ok(Json(published_result(&state, &id).await?))
 }
 
-async fn booth(State(state): State<AppState>, Path(id): Path<String>) -> AppResult<Json<BoothInfo>> {
+async fn booth(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> AppResult<Json<BoothInfo>> {
     let row = public_row(&state, &id).await?;
     let sealed = state.sealed(&id).await?;
     Ok(Json(BoothInfo {
@@ -228,7 +249,9 @@ async fn document(state: &AppState, ids: &str) -> AppResult<Vec<DocumentElection
         });
     }
     if out.is_empty() {
-        return Err(AppError::BadRequest("name the elections: ?elections=ID,ID".into()));
+        return Err(AppError::BadRequest(
+            "name the elections: ?elections=ID,ID".into(),
+        ));
     }
     Ok(out)
 }
@@ -252,7 +275,10 @@ async fn results_csv(
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"result.csv\""),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"result.csv\"",
+            ),
         ],
         csv,
     )

@@ -27,7 +27,9 @@ async fn trustee(state: &AppState, id: &str, token: &BearerToken) -> AppResult<u
         .db
         .trustee_by_token(id, &token_hash(&token.0))
         .await?
-        .ok_or_else(|| AppError::Unauthorized("this trustee token is not valid for this election".into()))
+        .ok_or_else(|| {
+            AppError::Unauthorized("this trustee token is not valid for this election".into())
+        })
 }
 
 async fn view(
@@ -52,7 +54,13 @@ async fn view(
         tally: None,
         decrypted_by: Vec::new(),
     };
-    for kind in ["dkg-round1", "dkg-round2", "dkg-round3", "tally", "decryption"] {
+    for kind in [
+        "dkg-round1",
+        "dkg-round2",
+        "dkg-round3",
+        "tally",
+        "decryption",
+    ] {
         for entry in state.db.board_entries_of_kind(&id, kind).await? {
             match entry.event().map_err(AppError::internal)? {
                 Event::DkgRound1(p) => view.round1.push(p),
@@ -67,7 +75,12 @@ async fn view(
     Ok(Json(view))
 }
 
-async fn post_message(state: &AppState, id: &str, token: &BearerToken, event: Event) -> AppResult<Json<Posted>> {
+async fn post_message(
+    state: &AppState,
+    id: &str,
+    token: &BearerToken,
+    event: Event,
+) -> AppResult<Json<Posted>> {
     let index = trustee(state, id, token).await?;
     let (entry, row) = lifecycle::post_ceremony_message(state, id, index, event).await?;
     Ok(Json(Posted {

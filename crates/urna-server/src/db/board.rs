@@ -247,12 +247,11 @@ impl ElectionTx {
 
     /// The running tally: (weight, sums) per weight class, inside the lock.
     pub async fn tally_rows(&mut self) -> anyhow::Result<Vec<(u64, Vec<u8>)>> {
-        let rows = sqlx::query(
-            "SELECT weight, sums FROM tally WHERE election_id = $1 ORDER BY weight",
-        )
-        .bind(self.row.id.as_str())
-        .fetch_all(&mut *self.tx)
-        .await?;
+        let rows =
+            sqlx::query("SELECT weight, sums FROM tally WHERE election_id = $1 ORDER BY weight")
+                .bind(self.row.id.as_str())
+                .fetch_all(&mut *self.tx)
+                .await?;
         rows.iter()
             .map(|r| Ok((u64_of(r.try_get("weight")?), r.try_get("sums")?)))
             .collect()

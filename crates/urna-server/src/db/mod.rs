@@ -304,13 +304,12 @@ impl Db {
         election: &str,
         token_hash: &[u8],
     ) -> anyhow::Result<Option<u32>> {
-        let row = sqlx::query(
-            "SELECT trustee FROM trustees WHERE election_id = $1 AND token_hash = $2",
-        )
-        .bind(election)
-        .bind(token_hash.to_vec())
-        .fetch_optional(&self.pool)
-        .await?;
+        let row =
+            sqlx::query("SELECT trustee FROM trustees WHERE election_id = $1 AND token_hash = $2")
+                .bind(election)
+                .bind(token_hash.to_vec())
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(row
             .map(|r| r.try_get::<i64, _>("trustee"))
             .transpose()?
@@ -319,13 +318,12 @@ impl Db {
 
     /// Whether `admin_id` administers `election`.
     pub async fn is_election_admin(&self, election: &str, admin_id: i64) -> anyhow::Result<bool> {
-        let row = sqlx::query(
-            "SELECT 1 FROM election_admins WHERE election_id = $1 AND admin_id = $2",
-        )
-        .bind(election)
-        .bind(admin_id)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row =
+            sqlx::query("SELECT 1 FROM election_admins WHERE election_id = $1 AND admin_id = $2")
+                .bind(election)
+                .bind(admin_id)
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(row.is_some())
     }
 

@@ -110,7 +110,11 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
 /// `type/subtype` (lower case) and the parameters (names lower case, values unquoted).
 fn parse_content_type(value: &str) -> (String, Vec<(String, String)>) {
     let mut pieces = split_unquoted(value, ';').into_iter();
-    let mime = pieces.next().unwrap_or_default().trim().to_ascii_lowercase();
+    let mime = pieces
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
     let params = pieces
         .filter_map(|p| {
             let (k, v) = p.split_once('=')?;
@@ -118,7 +122,10 @@ fn parse_content_type(value: &str) -> (String, Vec<(String, String)>) {
             let v = v
                 .strip_prefix('"')
                 .and_then(|v| v.strip_suffix('"'))
-                .map_or_else(|| v.to_owned(), |v| v.replace("\\\"", "\"").replace("\\\\", "\\"));
+                .map_or_else(
+                    || v.to_owned(),
+                    |v| v.replace("\\\"", "\"").replace("\\\\", "\\"),
+                );
             Some((k.trim().to_ascii_lowercase(), v))
         })
         .collect();
@@ -444,15 +451,21 @@ mod tests {
             find_link(&format!("({LINK}). Next"), "https://val.example.edu/").as_deref(),
             Some(LINK)
         );
-        assert_eq!(extract_link(plain.as_bytes(), "https://other.example/"), None);
+        assert_eq!(
+            extract_link(plain.as_bytes(), "https://other.example/"),
+            None
+        );
         assert_eq!(extract_link(plain.as_bytes(), ""), None);
         assert_eq!(
             find_link(&format!("https://x/vote/ then {LINK}"), "https://").as_deref(),
             Some("https://x/vote/")
         );
         assert_eq!(
-            find_link(&format!("https://val.example.edu/vote/ {LINK}"), "https://val.example.edu/vote/")
-                .as_deref(),
+            find_link(
+                &format!("https://val.example.edu/vote/ {LINK}"),
+                "https://val.example.edu/vote/"
+            )
+            .as_deref(),
             Some(LINK)
         );
         assert_eq!(
@@ -471,7 +484,10 @@ mod tests {
             header(raw, "subject").as_deref(),
             Some("Röstkort: Val av lärare / Voting")
         );
-        assert_eq!(header(raw, "TO").as_deref(), Some("Väljare <v@example.edu>"));
+        assert_eq!(
+            header(raw, "TO").as_deref(),
+            Some("Väljare <v@example.edu>")
+        );
         assert_eq!(
             header(raw, "X-Broken").as_deref(),
             Some("=?utf-8?x?abc?= =?nope")

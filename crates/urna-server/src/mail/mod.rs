@@ -285,7 +285,10 @@ impl Mailer {
     /// The RFC 5322 message for `mail`.
     fn message(&self, mail: &OutgoingMail) -> Result<Message, MailError> {
         let address: Address = mail.to_email.trim().parse().map_err(|e| {
-            MailError::Permanent(format!("invalid recipient address {:?}: {e}", mail.to_email))
+            MailError::Permanent(format!(
+                "invalid recipient address {:?}: {e}",
+                mail.to_email
+            ))
         })?;
         let name = mail.to_name.trim();
         let to = Mailbox::new((!name.is_empty()).then(|| name.to_owned()), address);
@@ -400,7 +403,10 @@ mod tests {
             version: MANIFEST_VERSION,
             event: Text::new("Styrelseval 2027", "Board election 2027"),
             election_id: "larare".into(),
-            title: Text::new("Val av lärarrepresentanter", "Election of teacher representatives"),
+            title: Text::new(
+                "Val av lärarrepresentanter",
+                "Election of teacher representatives",
+            ),
             voting_period: None,
             contests: vec![Contest {
                 id: "styrelse".into(),
@@ -422,7 +428,8 @@ mod tests {
         }
     }
 
-    const LINK: &str = "http://127.0.0.1:8080/vote/e-4f2a#cred-ABCDEFGHIJKLMNOPQRSTUVWXYZ234567abcdefghij=x";
+    const LINK: &str =
+        "http://127.0.0.1:8080/vote/e-4f2a#cred-ABCDEFGHIJKLMNOPQRSTUVWXYZ234567abcdefghij=x";
 
     fn invitation_to(email: &str) -> OutgoingMail {
         let mut mail = invitation(
@@ -478,7 +485,9 @@ mod tests {
         );
         let to = header(raw, "To").unwrap();
         assert!(to.contains("Väljare Åström"), "{to}");
-        assert!(header(raw, "Message-ID").unwrap().ends_with("@example.edu>"));
+        assert!(header(raw, "Message-ID")
+            .unwrap()
+            .ends_with("@example.edu>"));
         assert!(header(raw, "Date").is_some());
         assert!(header(raw, "Content-Type")
             .unwrap()
@@ -625,10 +634,7 @@ mod tests {
             let mode = std::fs::metadata(&outbox).unwrap().permissions().mode();
             assert_eq!(mode & 0o077, 0, "the outbox is private: {mode:o}");
         }
-        let e = mailer
-            .send(&invitation_to("no-at-sign"))
-            .await
-            .unwrap_err();
+        let e = mailer.send(&invitation_to("no-at-sign")).await.unwrap_err();
         assert!(matches!(e, MailError::Permanent(_)));
         assert_eq!(std::fs::read_dir(&outbox).unwrap().count(), 2);
     }

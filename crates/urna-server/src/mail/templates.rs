@@ -10,9 +10,9 @@ const RULE: &str = "------------------------------------------------------------
 fn period_sv(opens: Option<&str>, closes: Option<&str>) -> String {
     match (opens, closes) {
         (Some(o), Some(c)) => format!("Röstningen är öppen från {o} till {c}."),
-        (Some(o), None) => format!(
-            "Röstningen öppnar {o}. Valets administratörer meddelar när den stänger."
-        ),
+        (Some(o), None) => {
+            format!("Röstningen öppnar {o}. Valets administratörer meddelar när den stänger.")
+        }
         (None, Some(c)) => format!("Röstningen stänger {c}."),
         (None, None) => "Valets administratörer meddelar när röstningen öppnar och stänger; \
                          du kan rösta när röstningen har öppnat."
@@ -23,9 +23,9 @@ fn period_sv(opens: Option<&str>, closes: Option<&str>) -> String {
 fn period_en(opens: Option<&str>, closes: Option<&str>) -> String {
     match (opens, closes) {
         (Some(o), Some(c)) => format!("Voting is open from {o} until {c}."),
-        (Some(o), None) => format!(
-            "Voting opens {o}. The election's administrators will announce when it closes."
-        ),
+        (Some(o), None) => {
+            format!("Voting opens {o}. The election's administrators will announce when it closes.")
+        }
         (None, Some(c)) => format!("Voting closes {c}."),
         (None, None) => "The election's administrators will announce when voting opens and \
                          closes; you can vote once voting has opened."
@@ -138,7 +138,11 @@ If you did not expect this mail, please contact the election's administrators.",
 
 /// The orderer's request to review and approve (or reject) the sealed election at `link`.
 /// `to_email` is left empty for the caller to fill in.
-pub fn orderer_request(manifest: &ElectionManifest, link: &str, orderer_name: &str) -> OutgoingMail {
+pub fn orderer_request(
+    manifest: &ElectionManifest,
+    link: &str,
+    orderer_name: &str,
+) -> OutgoingMail {
     let title = &manifest.title;
     let event = &manifest.event;
     let sv = format!(
