@@ -217,10 +217,17 @@ pub fn render_html(elections: &[DocumentElection], generated_at: &str, server_ur
         render_election(&mut h, e);
     }
 
-    let command = format!(
-        "urna record --server {} --out DIR &amp;&amp; urna verify DIR",
-        escape_html(server_url)
-    );
+    let command = elections
+        .iter()
+        .map(|e| {
+            let id = escape_html(&e.id);
+            format!(
+                "urna record --server {} --election {id} --out records/{id} &amp;&amp; urna verify records/{id}",
+                escape_html(server_url)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
     h.push_str("<section class=\"verify\">\n");
     h.push_str("<h2>Så kontrollerar du resultatet / How to verify the result</h2>\n");
     h.push_str(
@@ -523,7 +530,7 @@ mod tests {
         }
         assert!(html.contains("1 (Valnämndens ordförande / Election committee chair), 3 (IT-säkerhetsansvarig / IT security officer)"));
         assert!(html.contains(
-            "urna record --server https://val.example.edu --out DIR &amp;&amp; urna verify DIR"
+            "urna record --server https://val.example.edu --election teachers --out records/teachers"
         ));
         assert!(html.contains("2027-03-09T10:00:00Z"));
         // Weighted totals are labelled as such only for the weighted election.
