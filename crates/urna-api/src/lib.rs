@@ -4,7 +4,10 @@
 //!
 //! The server, the `urna` command-line clients and the browser booth all use these types, so
 //! they cannot drift apart. With the `client` feature, [`client::Client`] speaks the API.
-#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 use serde::{Deserialize, Serialize};
 use urna_crypto::{Digest32, PointBytes};

@@ -51,7 +51,7 @@ impl Default for ServerConfig {
             mail_outbox: None,
             smtp: None,
             login_rate_limit: 10,
-            cast_rate_limit: 120,
+            cast_rate_limit: 600,
             hsts: false,
             trust_proxy: false,
             log_format: "text".into(),

@@ -28,8 +28,8 @@ pub enum AppError {
     Forbidden(String),
     #[error("missing or wrong CSRF token (send the session's token in the x-csrf-token header)")]
     Csrf,
-    #[error("too many requests from this address; try again in a minute")]
-    RateLimited,
+    #[error("too many requests from this address; try again in {0} s")]
+    RateLimited(u64),
     #[error("{0}")]
     Conflict(String),
     #[error("the roll has errors; nothing was imported")]
@@ -61,7 +61,7 @@ impl AppError {
             Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             Self::Csrf => (StatusCode::FORBIDDEN, "csrf"),
-            Self::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            Self::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             Self::InvalidRoll(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_roll"),
             Self::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
@@ -97,7 +97,14 @@ impl IntoResponse for AppError {
             message: self.to_string(),
             details,
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let Self::RateLimited(seconds) = self {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(seconds),
+            );
+        }
+        response
     }
 }
 

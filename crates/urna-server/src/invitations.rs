@@ -61,5 +61,9 @@ pub async fn send_due(state: &AppState) -> anyhow::Result<usize> {
             }
         }
     }
+    if count > 0 {
+        // The deleted rows paired addresses with secret links: push them out of the log too.
+        state.db.checkpoint().await?;
+    }
     Ok(count)
 }

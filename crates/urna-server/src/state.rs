@@ -55,6 +55,12 @@ impl std::ops::Deref for AppState {
     }
 }
 
+fn retry_after(not_until: governor::NotUntil<governor::clock::QuantaInstant>) -> AppError {
+    use governor::clock::Clock;
+    let wait = not_until.wait_time_from(DefaultClock::default().now());
+    AppError::RateLimited(wait.as_secs().max(1))
+}
+
 fn limiter(per_minute: u32) -> Option<KeyedLimiter> {
     NonZeroU32::new(per_minute).map(|n| RateLimiter::keyed(Quota::per_minute(n)))
 }
@@ -76,16 +82,16 @@ impl AppState {
     /// Refuses a login attempt over the per-address limit.
     pub fn check_login_rate(&self, ip: IpAddr) -> AppResult<()> {
         match &self.login_limiter {
-            Some(l) if l.check_key(&ip).is_err() => Err(AppError::RateLimited),
-            _ => Ok(()),
+            Some(l) => l.check_key(&ip).map_err(retry_after),
+            None => Ok(()),
         }
     }
 
     /// Refuses a ballot over the per-address limit.
     pub fn check_cast_rate(&self, ip: IpAddr) -> AppResult<()> {
         match &self.cast_limiter {
-            Some(l) if l.check_key(&ip).is_err() => Err(AppError::RateLimited),
-            _ => Ok(()),
+            Some(l) => l.check_key(&ip).map_err(retry_after),
+            None => Ok(()),
         }
     }
 

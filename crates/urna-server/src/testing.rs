@@ -231,6 +231,7 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>) {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
+                    let _ = stream.set_nodelay(true);
                     sessions.spawn(session(stream, shared.clone()));
                 }
                 Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
@@ -361,8 +362,9 @@ async fn session(stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> 
             }
             _ => "502 5.5.2 command not implemented".into(),
         };
-        write.write_all(reply.as_bytes()).await?;
-        write.write_all(b"\r\n").await?;
+        // One write per reply: split writes meet the client's delayed acknowledgement and
+        // cost tens of milliseconds each.
+        write.write_all(format!("{reply}\r\n").as_bytes()).await?;
     }
 }
 

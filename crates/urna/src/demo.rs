@@ -45,6 +45,23 @@ pub struct DemoArgs {
     /// Language of the printed result: sv or en.
     #[arg(long, default_value = "en")]
     pub lang: String,
+    /// Run the elections through this server's API instead of in one process: the admin,
+    /// each trustee, the orderer and the voters are separate clients (the admin's password
+    /// comes from URNA_ADMIN_PASSWORD).
+    #[arg(long)]
+    pub server: Option<String>,
+    /// With --server: the server's mail outbox directory, where voters find their invitations.
+    #[arg(long, default_value = "urna-outbox")]
+    pub mail_outbox: PathBuf,
+    /// With --server: the admin account.
+    #[arg(long, default_value = "admin")]
+    pub admin_user: String,
+    /// With --server: voters casting at once.
+    #[arg(long, default_value_t = 16)]
+    pub concurrency: usize,
+    /// With --server: seconds to wait for any one step (the ceremony, the mails, the result).
+    #[arg(long, default_value_t = 600)]
+    pub timeout: u64,
 }
 
 struct Phases(Vec<(&'static str, Duration)>);
@@ -65,6 +82,9 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     urna_crypto::dkg::DkgParameters::new(args.trustees, args.threshold)
         .context("--trustees/--threshold")?;
     let seed = args.seed.unwrap_or_else(|| rand::rngs::OsRng.next_u64());
+    if let Some(server) = &args.server {
+        return crate::remote::runtime()?.block_on(crate::remote::demo::run(args, server, seed));
+    }
     let elections = match args.options {
         Some(0) => bail!("--options must be at least 1"),
         Some(k) => vec![every_kind(
@@ -203,7 +223,7 @@ fn run_one(demo: &DemoElection, dir: &std::path::Path, seed: u64, args: &DemoArg
     Ok(())
 }
 
-fn print_result(manifest: &ElectionManifest, result: &ElectionResult, lang: &str) {
+pub(crate) fn print_result(manifest: &ElectionManifest, result: &ElectionResult, lang: &str) {
     let weighted = if manifest.weighted { " (weighted)" } else { "" };
     println!(
         "result{weighted}: {} ballots counted",

@@ -6,6 +6,7 @@
 )]
 
 mod demo;
+mod remote;
 mod scenario;
 mod serve;
 mod trustee;
@@ -28,7 +29,7 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Verify an election record: every proof, the chain, the tally and the result.
     Verify(verify::VerifyArgs),
-    /// A trustee's key-ceremony and decryption steps, on files.
+    /// A trustee's key ceremony and decryption: step by step on files, or against a server.
     #[command(subcommand)]
     Trustee(trustee::TrusteeCommand),
     /// Run the bulletin-board server (SQLite by default, PostgreSQL by URL).
@@ -40,6 +41,10 @@ enum Command {
     Backup(serve::BackupArgs),
     /// Restore a database from `urna backup`.
     Restore(serve::RestoreArgs),
+    /// Download elections' records from a server (for `urna verify`).
+    Record(remote::record::RecordArgs),
+    /// Set up an election on a server and cast pre-encrypted ballots at it; report throughput.
+    Loadtest(remote::loadtest::LoadtestArgs),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +57,8 @@ fn main() -> ExitCode {
         Command::Admin(command) => serve::run_admin(command).map(|()| true),
         Command::Backup(args) => serve::run_backup(args).map(|()| true),
         Command::Restore(args) => serve::run_restore(args).map(|()| true),
+        Command::Record(args) => remote::record::run(args),
+        Command::Loadtest(args) => remote::loadtest::run(args),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,

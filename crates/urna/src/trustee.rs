@@ -31,8 +31,41 @@ pub enum TrusteeCommand {
     Check(CheckArgs),
     /// Finish: compute your key share and the election key from all public packages.
     Finish(FinishArgs),
-    /// Decrypt the encrypted tally of a record with your key share (with proofs).
+    /// Decrypt the encrypted tally with your key share (with proofs): from a record on files,
+    /// or with --server straight from the server's board, posting the result.
     Decrypt(DecryptArgs),
+    /// Run your whole key ceremony against a server: the three rounds, then your key share.
+    Ceremony(CeremonyArgs),
+}
+
+/// Where a trustee reaches its election on a server.
+#[derive(Debug, Args)]
+pub struct ServerArgs {
+    /// The server, e.g. https://val.example.edu.
+    #[arg(long)]
+    pub server: Option<String>,
+    /// The election's id.
+    #[arg(long, requires = "server")]
+    pub election: Option<String>,
+    /// Your trustee token for this election (or URNA_TRUSTEE_TOKEN, which `ps` does not show).
+    #[arg(long, env = "URNA_TRUSTEE_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Seconds between looks at the board while waiting for the other trustees.
+    #[arg(long, default_value_t = 2.0)]
+    pub poll: f64,
+    /// Give up waiting after this many seconds (default: wait as long as it takes).
+    #[arg(long)]
+    pub timeout: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct CeremonyArgs {
+    #[command(flatten)]
+    pub remote: ServerArgs,
+    /// Your private directory: the secret state while the ceremony runs, then your key share
+    /// (files created with mode 0600).
+    #[arg(long)]
+    pub dir: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -97,17 +130,20 @@ pub struct FinishArgs {
 
 #[derive(Debug, Args)]
 pub struct DecryptArgs {
-    #[arg(long)]
+    /// Your key-share file.
+    #[arg(long, visible_alias = "key-share")]
     pub key: PathBuf,
     /// The election record (a directory with board.jsonl) holding the encrypted tally.
-    #[arg(long)]
-    pub record: PathBuf,
+    #[arg(long, required_unless_present = "server", conflicts_with = "server")]
+    pub record: Option<PathBuf>,
     /// Where to write your partial decryption.
-    #[arg(long)]
-    pub out: PathBuf,
+    #[arg(long, required_unless_present = "server", conflicts_with = "server")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub remote: ServerArgs,
 }
 
-fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
+pub(crate) fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
     let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
 }
@@ -118,7 +154,7 @@ fn write_public<T: Serialize>(path: &Path, value: &T) -> Result<()> {
 }
 
 /// Writes a secret file readable by its owner only, refusing to overwrite one.
-fn write_secret<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+pub(crate) fn write_secret<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(value)?;
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -135,7 +171,7 @@ fn write_secret<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     Ok(())
 }
 
-fn load_state(path: &Path) -> Result<Round1Secret> {
+pub(crate) fn load_state(path: &Path) -> Result<Round1Secret> {
     let file: DkgStateFile = read_json(path)?;
     Ok(Round1Secret::import_state_file(&file)?)
 }
@@ -201,10 +237,19 @@ pub fn run(command: &TrusteeCommand) -> Result<()> {
                 println!("Blame: trustee {}: {}", blame.culprit, blame.reason);
             }
         }
+        TrusteeCommand::Ceremony(a) => {
+            crate::remote::trustee::run_ceremony(&a.remote, &a.dir)?;
+        }
+        TrusteeCommand::Decrypt(a) if a.remote.server.is_some() => {
+            crate::remote::trustee::run_decrypt(&a.remote, &a.key)?;
+        }
         TrusteeCommand::Decrypt(a) => {
+            let (Some(record), Some(out)) = (&a.record, &a.out) else {
+                bail!("name --record and --out (or --server, --election and --token)");
+            };
             let file: KeyShareFile = read_json(&a.key)?;
             let share = KeyShare::import_key_file(&file)?;
-            let board = a.record.join("board.jsonl");
+            let board = record.join("board.jsonl");
             let reader =
                 fs::File::open(&board).with_context(|| format!("opening {}", board.display()))?;
             let mut verifier = RecordVerifier::new();
@@ -227,10 +272,10 @@ pub fn run(command: &TrusteeCommand) -> Result<()> {
             let tally = tally.context("the record has no encrypted tally yet")?;
             let totals = decode_tally(&tally)?;
             let decryption = decrypt_share(&context.fingerprint, &share, &totals, &mut rng);
-            write_public(&a.out, &decryption)?;
+            write_public(out, &decryption)?;
             println!(
                 "Partial decryption ready: post {} to the board.",
-                a.out.display()
+                out.display()
             );
         }
     }

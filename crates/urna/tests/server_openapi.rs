@@ -12,11 +12,12 @@ use serde_json::{json, Value};
 use support::repo_root;
 use urna_api::*;
 use urna_crypto::Digest32;
-use urna_election::board::{BoardEntry, Event};
+use urna_election::board::BoardEntry;
 use urna_election::manifest::{Contest, ContestKind, ContestOption, ElectionManifest, Text};
 
 fn openapi() -> Value {
-    let text = std::fs::read_to_string(repo_root().join("spec/openapi.json")).expect("spec/openapi.json");
+    let text =
+        std::fs::read_to_string(repo_root().join("spec/openapi.json")).expect("spec/openapi.json");
     serde_json::from_str(&text).expect("spec/openapi.json is JSON")
 }
 
@@ -110,7 +111,9 @@ fn path_parameters_are_declared_and_operations_answer() {
                 responses.keys().any(|k| k.starts_with('2')),
                 "{method} {path} has no success answer"
             );
-            let id = op["operationId"].as_str().unwrap_or_else(|| panic!("{method} {path}: operationId"));
+            let id = op["operationId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{method} {path}: operationId"));
             assert!(ids.insert(id.to_owned()), "operationId {id} twice");
         }
     }
@@ -148,11 +151,20 @@ fn every_reference_resolves_and_every_schema_is_used() {
     for r in &refs {
         resolve(&doc, r);
     }
-    let used: BTreeSet<&str> = refs.iter().map(|r| r.rsplit('/').next().unwrap_or("")).collect();
-    for name in doc["components"]["schemas"].as_object().expect("schemas").keys() {
+    let used: BTreeSet<&str> = refs
+        .iter()
+        .map(|r| r.rsplit('/').next().unwrap_or(""))
+        .collect();
+    for name in doc["components"]["schemas"]
+        .as_object()
+        .expect("schemas")
+        .keys()
+    {
         assert!(used.contains(name.as_str()), "schema {name} is never used");
     }
-    let schemes = doc["components"]["securitySchemes"].as_object().expect("securitySchemes");
+    let schemes = doc["components"]["securitySchemes"]
+        .as_object()
+        .expect("securitySchemes");
     assert_eq!(schemes["adminSession"]["in"], "cookie");
     assert_eq!(schemes["adminSession"]["name"], SESSION_COOKIE);
     assert_eq!(schemes["csrfToken"]["in"], "header");
@@ -171,9 +183,11 @@ fn check_pattern(pattern: &str, s: &str) -> bool {
         "^[A-Z2-7]{4}-[A-Z2-7]{4}-[A-Z2-7]{4}-[A-Z2-7]{4}$" => {
             let groups: Vec<&str> = s.split('-').collect();
             groups.len() == 4
-                && groups
-                    .iter()
-                    .all(|g| g.len() == 4 && g.bytes().all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b)))
+                && groups.iter().all(|g| {
+                    g.len() == 4
+                        && g.bytes()
+                            .all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b))
+                })
         }
         other => panic!("the test does not know the pattern {other}; teach check_pattern"),
     }
@@ -216,12 +230,18 @@ fn validate(doc: &Value, schema: &Value, value: &Value, at: &str, errors: &mut V
             errors.push(format!("{at}: {value} is not {c}"));
         }
     }
-    if let (Some(p), Some(s)) = (schema.get("pattern").and_then(Value::as_str), value.as_str()) {
+    if let (Some(p), Some(s)) = (
+        schema.get("pattern").and_then(Value::as_str),
+        value.as_str(),
+    ) {
         if !check_pattern(p, s) {
             errors.push(format!("{at}: {s:?} does not match {p}"));
         }
     }
-    if let (Some(min), Some(n)) = (schema.get("minimum").and_then(Value::as_i64), value.as_i64()) {
+    if let (Some(min), Some(n)) = (
+        schema.get("minimum").and_then(Value::as_i64),
+        value.as_i64(),
+    ) {
         if n < min {
             errors.push(format!("{at}: {n} < {min}"));
         }
@@ -231,7 +251,10 @@ fn validate(doc: &Value, schema: &Value, value: &Value, at: &str, errors: &mut V
             validate(doc, items, x, &format!("{at}[{i}]"), errors);
         }
     }
-    if let (Some(props), Some(obj)) = (schema.get("properties").and_then(Value::as_object), value.as_object()) {
+    if let (Some(props), Some(obj)) = (
+        schema.get("properties").and_then(Value::as_object),
+        value.as_object(),
+    ) {
         for key in schema
             .get("required")
             .and_then(Value::as_array)
@@ -256,11 +279,19 @@ fn assert_valid(doc: &Value, schema_name: &str, value: &Value) {
     let schema = json!({"$ref": format!("#/components/schemas/{schema_name}")});
     let mut errors = Vec::new();
     validate(doc, &schema, value, schema_name, &mut errors);
-    assert!(errors.is_empty(), "{schema_name} does not match its schema:\n{}", errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "{schema_name} does not match its schema:\n{}",
+        errors.join("\n")
+    );
 }
 
 fn assert_valid_t<T: serde::Serialize>(doc: &Value, schema_name: &str, value: &T) {
-    assert_valid(doc, schema_name, &serde_json::to_value(value).expect("serialise"));
+    assert_valid(
+        doc,
+        schema_name,
+        &serde_json::to_value(value).expect("serialise"),
+    );
 }
 
 /// The schema an operation answers with (status `code`, JSON).
@@ -274,7 +305,8 @@ fn response_schema<'a>(doc: &'a Value, method: &str, path: &str, code: &str) -> 
 }
 
 fn record_events() -> Vec<(String, Value)> {
-    let text = std::fs::read_to_string(repo_root().join("spec/vectors/record-v1/board.jsonl")).expect("record");
+    let text = std::fs::read_to_string(repo_root().join("spec/vectors/record-v1/board.jsonl"))
+        .expect("record");
     text.lines()
         .map(|line| {
             let entry = BoardEntry::parse_line(line).expect("entry");
@@ -307,7 +339,8 @@ fn board_payloads_match_the_crypto_schemas() {
 }
 
 fn sample_manifest() -> ElectionManifest {
-    let text = std::fs::read_to_string(repo_root().join("tests/fixtures/manifests/teachers.json")).expect("manifest");
+    let text = std::fs::read_to_string(repo_root().join("tests/fixtures/manifests/teachers.json"))
+        .expect("manifest");
     let mut m: ElectionManifest = serde_json::from_str(&text).expect("manifest");
     // Every contest kind, so each kind's fields are checked.
     let option = |id: &str| ContestOption {
@@ -342,7 +375,10 @@ fn wire_types_match_their_schemas() {
     let d = Digest32([7; 32]);
     let manifest = sample_manifest();
     let events = record_events();
-    let head = Head { entries: 12, hash: d };
+    let head = Head {
+        entries: 12,
+        hash: d,
+    };
     let summary = ElectionSummary {
         id: "e1".into(),
         state: ElectionState::Open,
@@ -602,9 +638,19 @@ fn wire_types_match_their_schemas() {
     // The answers of the main routes use these schemas.
     for (method, path, code, schema) in [
         ("get", "/api/v1/elections/{id}", "200", "ElectionSummary"),
-        ("post", "/api/v1/elections/{id}/ballots", "201", "CastReceipt"),
+        (
+            "post",
+            "/api/v1/elections/{id}/ballots",
+            "201",
+            "CastReceipt",
+        ),
         ("post", "/api/v1/admin/elections", "201", "CreatedElection"),
-        ("get", "/api/v1/trustee/elections/{id}", "200", "TrusteeView"),
+        (
+            "get",
+            "/api/v1/trustee/elections/{id}",
+            "200",
+            "TrusteeView",
+        ),
         ("post", "/api/v1/elections/{id}/ballots", "409", "ApiError"),
     ] {
         assert_eq!(
@@ -627,7 +673,10 @@ fn wire_types_match_their_schemas() {
     .into();
     let mut unchecked = Vec::new();
     for (name, schema) in doc["components"]["schemas"].as_object().expect("schemas") {
-        if schema.get("properties").is_some() && !covered.contains(name.as_str()) && !crypto.contains(name.as_str()) {
+        if schema.get("properties").is_some()
+            && !covered.contains(name.as_str())
+            && !crypto.contains(name.as_str())
+        {
             // Nested schemas are checked through their parents.
             let nested = [
                 "Text",
@@ -654,7 +703,10 @@ fn wire_types_match_their_schemas() {
             }
         }
     }
-    assert!(unchecked.is_empty(), "schemas no test value covers: {unchecked:?}");
+    assert!(
+        unchecked.is_empty(),
+        "schemas no test value covers: {unchecked:?}"
+    );
 }
 
 /// A schema with a property the serde type lacks, or without one it has, fails the check
@@ -669,15 +721,36 @@ fn the_validator_catches_drift() {
     .unwrap();
     v["extra"] = json!(1);
     let mut errors = Vec::new();
-    validate(&doc, &json!({"$ref": "#/components/schemas/Head"}), &v, "Head", &mut errors);
+    validate(
+        &doc,
+        &json!({"$ref": "#/components/schemas/Head"}),
+        &v,
+        "Head",
+        &mut errors,
+    );
     assert!(errors.iter().any(|e| e.contains("extra")), "{errors:?}");
     let v = json!({"entries": 1, "hash": "zz"});
     let mut errors = Vec::new();
-    validate(&doc, &json!({"$ref": "#/components/schemas/Head"}), &v, "Head", &mut errors);
-    assert!(errors.iter().any(|e| e.contains("does not match")), "{errors:?}");
+    validate(
+        &doc,
+        &json!({"$ref": "#/components/schemas/Head"}),
+        &v,
+        "Head",
+        &mut errors,
+    );
+    assert!(
+        errors.iter().any(|e| e.contains("does not match")),
+        "{errors:?}"
+    );
     let v = json!({"entries": 1});
     let mut errors = Vec::new();
-    validate(&doc, &json!({"$ref": "#/components/schemas/Head"}), &v, "Head", &mut errors);
+    validate(
+        &doc,
+        &json!({"$ref": "#/components/schemas/Head"}),
+        &v,
+        "Head",
+        &mut errors,
+    );
     assert!(errors.iter().any(|e| e.contains("missing")), "{errors:?}");
 }
 

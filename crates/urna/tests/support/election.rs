@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use rand::{CryptoRng, RngCore};
 use serde_json::Value;
-use urna_api::{BoothInfo, CastReceipt, CreatedElection, OrdererView, TrusteeView};
+use urna_api::{BoothInfo, CastReceipt, CreatedElection, OrdererView, RollImported, TrusteeView};
 use urna_crypto::dkg::{self, CeremonyTranscript, DkgParameters, KeyShare};
 use urna_crypto::Digest32;
 use urna_election::ballot::{encrypt_ballot, Ballot, ElectionContext};
@@ -46,7 +46,12 @@ pub fn fixture_roll(name: &str, n: usize) -> (String, Vec<String>) {
     let mut lines = text.lines();
     let header = lines.next().expect("header");
     let body: Vec<&str> = lines.filter(|l| !l.trim().is_empty()).take(n).collect();
-    assert_eq!(body.len(), n, "{} has fewer than {n} voters", path.display());
+    assert_eq!(
+        body.len(),
+        n,
+        "{} has fewer than {n} voters",
+        path.display()
+    );
     let emails = body
         .iter()
         .map(|l| l.split(',').next().unwrap_or("").trim().to_owned())
@@ -74,24 +79,37 @@ impl Prepared {
     }
 }
 
+/// The orderer of every test election.
+pub const ORDERER_EMAIL: &str = "prefekt@math.example.edu";
+
 /// `POST /admin/elections` (orderer `prefekt@math.example.edu`) and `PUT …/roll`.
 pub async fn create(admin: &Admin, manifest: &ElectionManifest, roll_csv: &str) -> CreatedElection {
+    create_with_roll(admin, manifest, roll_csv).await.0
+}
+
+/// [`create`], also returning the roll upload's answer (with its warnings).
+pub async fn create_with_roll(
+    admin: &Admin,
+    manifest: &ElectionManifest,
+    roll_csv: &str,
+) -> (CreatedElection, RollImported) {
     let created: CreatedElection = admin
         .post(
             "/admin/elections",
             &serde_json::json!({
                 "manifest": manifest,
-                "orderer": {"name": "Prefekt", "email": "prefekt@math.example.edu"}
+                "orderer": {"name": "Prefekt", "email": ORDERER_EMAIL}
             }),
         )
         .await
         .expect(201)
         .parse();
-    admin
+    let imported: RollImported = admin
         .put_csv(&format!("/admin/elections/{}/roll", created.id), roll_csv)
         .await
-        .expect(200);
-    created
+        .expect(200)
+        .parse();
+    (created, imported)
 }
 
 /// `POST …/ceremony`: draft → key_ceremony.
@@ -113,7 +131,11 @@ pub async fn trustee_view(api: &Api, id: &str, token: &str) -> TrusteeView {
 }
 
 /// Every trustee runs the three rounds through the API; returns their key shares (index order).
-pub async fn run_ceremony<R: RngCore + CryptoRng>(api: &Api, created: &CreatedElection, rng: &mut R) -> Vec<KeyShare> {
+pub async fn run_ceremony<R: RngCore + CryptoRng>(
+    api: &Api,
+    created: &CreatedElection,
+    rng: &mut R,
+) -> Vec<KeyShare> {
     let id = &created.id;
     let base = format!("/trustee/elections/{id}");
     let view = trustee_view(api, id, &created.trustees[0].token).await;
@@ -121,7 +143,8 @@ pub async fn run_ceremony<R: RngCore + CryptoRng>(api: &Api, created: &CreatedEl
     let context = view.setup_hash.expect("the ceremony has started");
     let mut round1 = Vec::new();
     for t in &created.trustees {
-        let (secret, package) = dkg::start(params, t.index, context.as_bytes(), rng).expect("round 1");
+        let (secret, package) =
+            dkg::start(params, t.index, context.as_bytes(), rng).expect("round 1");
         round1.push(secret);
         api.trustee_post(&format!("{base}/round1"), &t.token, &package)
             .await
@@ -180,11 +203,16 @@ pub async fn approve(api: &Api, created: &CreatedElection) -> Digest32 {
 
 /// What the booth needs, as an encryption context.
 pub async fn booth_context(api: &Api, id: &str) -> ElectionContext {
-    let booth: BoothInfo = api.get(&format!("/elections/{id}/booth")).await.expect(200).parse();
+    let booth: BoothInfo = api
+        .get(&format!("/elections/{id}/booth"))
+        .await
+        .expect(200)
+        .parse();
     ElectionContext {
         manifest: booth.manifest.clone(),
         setup_hash: booth.setup_hash,
-        election_key: urna_crypto::PublicKey::from_bytes(&booth.election_key).expect("election key"),
+        election_key: urna_crypto::PublicKey::from_bytes(&booth.election_key)
+            .expect("election key"),
         fingerprint: booth.fingerprint,
     }
 }
@@ -267,14 +295,26 @@ pub fn key_of_link(link: &str, setup_hash: &Digest32) -> CredentialKey {
 }
 
 /// Waits until the outbox holds `n` invitations for the election; returns their keys.
-pub async fn outbox_keys(outbox: &Path, public_url: &str, e: &Prepared, n: usize) -> Vec<CredentialKey> {
-    let found = super::wait_until_async(Duration::from_secs(60), "the invitations in the outbox", || async {
-        let l = links(&outbox_mails(outbox), public_url, &e.id);
-        (l.len() >= n).then_some(l)
-    })
+pub async fn outbox_keys(
+    outbox: &Path,
+    public_url: &str,
+    e: &Prepared,
+    n: usize,
+) -> Vec<CredentialKey> {
+    let found = super::wait_until_async(
+        Duration::from_secs(60),
+        "the invitations in the outbox",
+        || async {
+            let l = links(&outbox_mails(outbox), public_url, &e.id);
+            (l.len() >= n).then_some(l)
+        },
+    )
     .await;
     assert_eq!(found.len(), n, "one invitation per voter");
-    found.iter().map(|l| key_of_link(l, &e.setup_hash())).collect()
+    found
+        .iter()
+        .map(|l| key_of_link(l, &e.setup_hash()))
+        .collect()
 }
 
 /// A random valid ballot for a credential, with the vote in it.
@@ -284,7 +324,9 @@ pub fn ballot<R: RngCore + CryptoRng>(
     rng: &mut R,
 ) -> (Ballot, Vec<Vec<u64>>) {
     let vote = random_vote(&context.manifest, rng);
-    let ballot = encrypt_ballot(context, key, &vote, rng).expect("encrypt").cast();
+    let ballot = encrypt_ballot(context, key, &vote, rng)
+        .expect("encrypt")
+        .cast();
     (ballot, vote)
 }
 
@@ -302,7 +344,12 @@ pub async fn cast_ok(api: &Api, id: &str, ballot: &Ballot) -> CastReceipt {
 
 /// Trustees (0-based positions in `created.trustees`) decrypt the tally; returns the state
 /// after the last post.
-pub async fn decrypt<R: RngCore + CryptoRng>(api: &Api, e: &Prepared, which: &[usize], rng: &mut R) -> String {
+pub async fn decrypt<R: RngCore + CryptoRng>(
+    api: &Api,
+    e: &Prepared,
+    which: &[usize],
+    rng: &mut R,
+) -> String {
     let base = format!("/trustee/elections/{}", e.id);
     let mut state = String::new();
     for &i in which {
@@ -340,11 +387,75 @@ pub fn zero_totals(manifest: &ElectionManifest) -> Vec<Vec<u64>> {
 
 /// The published totals, per contest.
 pub async fn result_totals(api: &Api, id: &str) -> Vec<Vec<u64>> {
-    let result = api.get(&format!("/elections/{id}/result")).await.expect(200).json();
+    let result = api
+        .get(&format!("/elections/{id}/result"))
+        .await
+        .expect(200)
+        .json();
     result["contests"]
         .as_array()
         .expect("contests")
         .iter()
         .map(|c| serde_json::from_value(c["totals"].clone()).expect("totals"))
         .collect()
+}
+
+/// What a downloaded `board.jsonl` says about the ballots: every entry's kind in order, and
+/// the ballot entries as (credential hex, tracking code).
+#[derive(Debug, Default)]
+pub struct BoardSummary {
+    pub kinds: Vec<String>,
+    pub ballots: Vec<(String, String)>,
+    /// The public credentials of the `credentials` event (hex).
+    pub credentials: Vec<String>,
+    pub head: Option<Digest32>,
+}
+
+impl BoardSummary {
+    pub fn parse(text: &str) -> Self {
+        use urna_election::board::{BoardEntry, Event};
+        let mut out = Self::default();
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let entry = BoardEntry::parse_line(line).expect("a board line");
+            assert_eq!(
+                entry.seq as usize,
+                out.kinds.len(),
+                "board entries in order"
+            );
+            out.kinds.push(entry.kind.clone());
+            out.head = Some(entry.hash);
+            match entry.event().expect("a board event") {
+                Event::Ballot(b) => out.ballots.push((
+                    hex::encode(b.ballot.credential.0),
+                    b.ballot.tracking_code().0,
+                )),
+                Event::Credentials(list) => out
+                    .credentials
+                    .extend(list.credentials.iter().map(|c| hex::encode(c.key.0))),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// Panics when a credential has two ballots on the board.
+    pub fn assert_one_ballot_per_credential(&self) {
+        let mut seen = std::collections::HashSet::new();
+        for (credential, code) in &self.ballots {
+            assert!(
+                seen.insert(credential.as_str()),
+                "credential {credential} twice on the board (again with {code})"
+            );
+        }
+    }
+
+    /// The tracking codes on the board.
+    pub fn codes(&self) -> std::collections::HashSet<String> {
+        self.ballots.iter().map(|(_, c)| c.clone()).collect()
+    }
+
+    /// Entries that are not ballots.
+    pub fn non_ballots(&self) -> usize {
+        self.kinds.iter().filter(|k| *k != "ballot").count()
+    }
 }

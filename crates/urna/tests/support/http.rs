@@ -26,8 +26,12 @@ impl Reply {
 
     /// The body as a wire type; panics with the body when it does not parse.
     pub fn parse<T: DeserializeOwned>(&self) -> T {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("cannot parse the answer ({e}): {} {}", self.status, self.body))
+        serde_json::from_str(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "cannot parse the answer ({e}): {} {}",
+                self.status, self.body
+            )
+        })
     }
 
     /// The `error` code of an error body ("" when there is none).
@@ -156,8 +160,13 @@ impl Api {
 
     /// POST with a raw body sent as application/json (for malformed bodies).
     pub async fn post_raw(&self, path: &str, body: &[u8]) -> Reply {
-        self.request(Method::POST, path, &[], Some(("application/json", body.to_vec())))
-            .await
+        self.request(
+            Method::POST,
+            path,
+            &[],
+            Some(("application/json", body.to_vec())),
+        )
+        .await
     }
 
     /// A trustee's GET.
@@ -168,7 +177,12 @@ impl Api {
     }
 
     /// A trustee's POST.
-    pub async fn trustee_post<T: Serialize + ?Sized>(&self, path: &str, token: &str, json: &T) -> Reply {
+    pub async fn trustee_post<T: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        token: &str,
+        json: &T,
+    ) -> Reply {
         let auth = format!("Bearer {token}");
         let bytes = serde_json::to_vec(json).expect("JSON");
         self.request(
@@ -182,7 +196,11 @@ impl Api {
 
     /// `GET /elections/{id}/head` as (entries, hash hex).
     pub async fn head(&self, id: &str) -> (u64, String) {
-        let v = self.get(&format!("/elections/{id}/head")).await.expect(200).json();
+        let v = self
+            .get(&format!("/elections/{id}/head"))
+            .await
+            .expect(200)
+            .json();
         (
             v["entries"].as_u64().expect("entries"),
             v["hash"].as_str().expect("hash").to_owned(),
@@ -191,7 +209,10 @@ impl Api {
 
     /// `GET /elections/{id}` → state.
     pub async fn state(&self, id: &str) -> String {
-        self.get(&format!("/elections/{id}")).await.expect(200).json()["state"]
+        self.get(&format!("/elections/{id}"))
+            .await
+            .expect(200)
+            .json()["state"]
             .as_str()
             .unwrap_or("")
             .to_owned()
@@ -207,7 +228,10 @@ impl Api {
 
     /// The whole `board.jsonl`.
     pub async fn board_jsonl(&self, id: &str) -> String {
-        self.get(&format!("/elections/{id}/board.jsonl")).await.expect(200).body
+        self.get(&format!("/elections/{id}/board.jsonl"))
+            .await
+            .expect(200)
+            .body
     }
 }
 
@@ -238,7 +262,10 @@ impl Admin {
             .find(|v| v.starts_with(urna_api::SESSION_COOKIE))
             .expect("the login sets the session cookie");
         let cookie = cookie.split(';').next().expect("cookie").trim().to_owned();
-        let csrf = reply.json()["csrf_token"].as_str().expect("csrf_token").to_owned();
+        let csrf = reply.json()["csrf_token"]
+            .as_str()
+            .expect("csrf_token")
+            .to_owned();
         Self {
             api: api.clone(),
             cookie,
@@ -247,7 +274,10 @@ impl Admin {
     }
 
     fn headers(&self) -> [(&str, &str); 2] {
-        [("cookie", self.cookie.as_str()), (urna_api::CSRF_HEADER, self.csrf.as_str())]
+        [
+            ("cookie", self.cookie.as_str()),
+            (urna_api::CSRF_HEADER, self.csrf.as_str()),
+        ]
     }
 
     pub async fn get(&self, path: &str) -> Reply {
@@ -259,13 +289,20 @@ impl Admin {
     pub async fn post<T: Serialize + ?Sized>(&self, path: &str, json: &T) -> Reply {
         let bytes = serde_json::to_vec(json).expect("JSON");
         self.api
-            .request(Method::POST, path, &self.headers(), Some(("application/json", bytes)))
+            .request(
+                Method::POST,
+                path,
+                &self.headers(),
+                Some(("application/json", bytes)),
+            )
             .await
     }
 
     /// A POST without a body (state transitions).
     pub async fn post_empty(&self, path: &str) -> Reply {
-        self.api.request(Method::POST, path, &self.headers(), None).await
+        self.api
+            .request(Method::POST, path, &self.headers(), None)
+            .await
     }
 
     pub async fn put_csv(&self, path: &str, csv: &str) -> Reply {
@@ -292,7 +329,10 @@ pub fn blocking_get(url: &str) -> std::io::Result<(u16, String)> {
     };
     let mut stream = std::net::TcpStream::connect(host)?;
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: {host}\r\nConnection: close\r\n\r\n")?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.0\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )?;
     let mut text = String::new();
     stream.read_to_string(&mut text)?;
     let status = text
@@ -300,6 +340,9 @@ pub fn blocking_get(url: &str) -> std::io::Result<(u16, String)> {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
     Ok((status, body))
 }

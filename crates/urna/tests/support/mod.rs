@@ -200,6 +200,20 @@ impl Database {
         self.postgres.is_some()
     }
 
+    /// The SQLite database file and its `-wal`/`-journal` companions that exist (empty on
+    /// PostgreSQL): what a disk holds.
+    pub fn sqlite_files(&self) -> Vec<PathBuf> {
+        let Some(path) = self.url.strip_prefix("sqlite://") else {
+            return Vec::new();
+        };
+        let path = path.split('?').next().unwrap_or(path);
+        ["", "-wal", "-journal"]
+            .iter()
+            .map(|suffix| PathBuf::from(format!("{path}{suffix}")))
+            .filter(|p| p.exists())
+            .collect()
+    }
+
     /// Every row of every table, each rendered as one lower-case text line, by table name
     /// (for the privacy checks). Blobs appear as hex.
     pub fn dump_rows(&self) -> Vec<(String, Vec<String>)> {
@@ -236,13 +250,14 @@ async fn dump_sqlite(url: &str) -> Vec<(String, Vec<String>)> {
     .collect();
     let mut out = Vec::new();
     for table in tables {
-        let columns: Vec<String> = sqlx::query(&format!("SELECT name FROM pragma_table_info('{table}')"))
-            .fetch_all(&mut conn)
-            .await
-            .expect("columns")
-            .iter()
-            .map(|r| r.get::<String, _>(0))
-            .collect();
+        let columns: Vec<String> =
+            sqlx::query(&format!("SELECT name FROM pragma_table_info('{table}')"))
+                .fetch_all(&mut conn)
+                .await
+                .expect("columns")
+                .iter()
+                .map(|r| r.get::<String, _>(0))
+                .collect();
         let expr = columns
             .iter()
             .map(|c| format!("'{c}=' || CASE typeof(\"{c}\") WHEN 'blob' THEN hex(\"{c}\") ELSE quote(\"{c}\") END"))
@@ -322,6 +337,9 @@ pub enum Mail {
     /// `--smtp-host 127.0.0.1 --smtp-port PORT --smtp-security none` (e.g. an SmtpSink).
     Smtp(u16),
 }
+
+/// The sender the servers on an SMTP sink are given (`--mail-from`).
+pub const MAIL_FROM: &str = "Urna <val@example.edu>";
 
 /// How to start `urna serve`.
 #[derive(Clone, Debug)]
@@ -434,7 +452,8 @@ impl Server {
         match &self.opts.mail {
             Some(Mail::Smtp(port)) => {
                 cmd.args(["--smtp-host", "127.0.0.1", "--smtp-port", &port.to_string()])
-                    .args(["--smtp-security", "none"]);
+                    .args(["--smtp-security", "none"])
+                    .args(["--mail-from", MAIL_FROM]);
             }
             Some(Mail::Outbox(_)) | None => {
                 cmd.arg("--mail-outbox").arg(&self.outbox);
@@ -496,7 +515,10 @@ impl Server {
                 Err(_) => {
                     let _ = child.kill();
                     let _ = child.wait();
-                    panic!("urna serve did not say where it listens\n{}", self.log_tail(60));
+                    panic!(
+                        "urna serve did not say where it listens\n{}",
+                        self.log_tail(60)
+                    );
                 }
             }
         };
@@ -576,11 +598,16 @@ impl Server {
         loop {
             match child.try_wait() {
                 Ok(Some(status)) => return status.success(),
-                Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(50))
+                }
                 _ => {
                     let _ = child.kill();
                     let _ = child.wait();
-                    panic!("urna serve did not stop within 30 s of SIGTERM\n{}", self.log_tail(40));
+                    panic!(
+                        "urna serve did not stop within 30 s of SIGTERM\n{}",
+                        self.log_tail(40)
+                    );
                 }
             }
         }
@@ -612,7 +639,12 @@ impl Server {
         }
         let all: Vec<&str> = text.lines().collect();
         let tail = &all[all.len().saturating_sub(lines)..];
-        format!("--- server log ({}), last {} lines:\n{}", self.log_path.display(), tail.len(), tail.join("\n"))
+        format!(
+            "--- server log ({}), last {} lines:\n{}",
+            self.log_path.display(),
+            tail.len(),
+            tail.join("\n")
+        )
     }
 
     /// The whole log so far.
@@ -667,4 +699,89 @@ where
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Records
+
+/// Whether this `urna` has the `record` subcommand (written concurrently with these tests).
+pub fn urna_has_record() -> bool {
+    static HAS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *HAS.get_or_init(|| {
+        let help = run_urna(["--help"]);
+        String::from_utf8_lossy(&help.stdout)
+            .lines()
+            .any(|l| l.trim_start().starts_with("record "))
+    })
+}
+
+/// Downloads election `id`'s record from the server at `base` into the new directory `out`:
+/// with `urna record --server … --election … --out …` when the binary has it, else by
+/// streaming `board.jsonl` and writing `format.txt`. Blocking (run it off the runtime's
+/// workers with [`download_record_async`]).
+pub fn download_record(base: &str, id: &str, out: &Path) {
+    if urna_has_record() {
+        urna_ok([
+            "record",
+            "--server",
+            base,
+            "--election",
+            id,
+            "--out",
+            p(out),
+        ]);
+        assert!(
+            out.join("board.jsonl").is_file(),
+            "urna record wrote no board.jsonl"
+        );
+        return;
+    }
+    std::fs::create_dir_all(out).expect("record directory");
+    let url = format!(
+        "{}{}/elections/{id}/board.jsonl",
+        base.trim_end_matches('/'),
+        urna_api::API_PREFIX
+    );
+    let board = block_on_thread(async move {
+        let resp = reqwest::get(&url).await.expect("GET board.jsonl");
+        assert_eq!(resp.status().as_u16(), 200, "GET {url}");
+        resp.bytes().await.expect("board.jsonl body")
+    });
+    std::fs::write(out.join("board.jsonl"), &board).expect("write board.jsonl");
+    std::fs::write(out.join("format.txt"), "urna-record/v1\n").expect("write format.txt");
+}
+
+/// [`download_record`] on a blocking thread.
+pub async fn download_record_async(base: &str, id: &str, out: &Path) {
+    let (base, id, out) = (base.to_owned(), id.to_owned(), out.to_owned());
+    tokio::task::spawn_blocking(move || download_record(&base, &id, &out))
+        .await
+        .expect("download_record panicked");
+}
+
+/// `urna verify [--partial] DIR`, on a blocking thread; returns the finished command.
+pub async fn verify_record(dir: &Path, partial: bool) -> Output {
+    let dir = dir.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut args = vec!["verify".to_owned()];
+        if partial {
+            args.push("--partial".to_owned());
+        }
+        args.push(p(&dir).to_owned());
+        run_urna(&args)
+    })
+    .await
+    .expect("urna verify panicked")
+}
+
+/// Asserts that `urna verify [--partial] DIR` exits 0.
+pub async fn assert_verifies(dir: &Path, partial: bool) {
+    let output = verify_record(dir, partial).await;
+    assert!(
+        output.status.success(),
+        "urna verify{} {} failed\n{}",
+        if partial { " --partial" } else { "" },
+        dir.display(),
+        describe(&output)
+    );
 }
