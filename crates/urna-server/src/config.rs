@@ -91,9 +91,4 @@ impl ServerConfig {
             (None, None) => MailerConfig::Outbox(PathBuf::from("urna-outbox")),
         }
     }
-
-    /// Whether the database is SQLite.
-    pub fn is_sqlite(&self) -> bool {
-        self.database_url.starts_with("sqlite:")
-    }
 }

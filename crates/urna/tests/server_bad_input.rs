@@ -495,6 +495,13 @@ async fn bad_requests_are_refused_and_change_nothing() {
             "bad_request",
         ),
         Case::new(
+            "from past what the database can index",
+            Method::GET,
+            format!("/elections/{}/board?from={}", a.id, u64::MAX),
+            400,
+            "bad_request",
+        ),
+        Case::new(
             "limit not a number",
             Method::GET,
             format!("/elections/{}/board?limit=ten", a.id),

@@ -93,8 +93,11 @@ async fn board_page(
     }
     public_row(&state, &id).await?;
     let from = q.from.unwrap_or(0);
+    if i64::try_from(from).is_err() {
+        return Err(AppError::BadRequest("from is out of range".into()));
+    }
     let entries = state.db.board_page(&id, from, limit + 1).await?;
-    let next = (entries.len() as u64 > limit).then(|| from + limit);
+    let next = (entries.len() as u64 > limit).then(|| from.saturating_add(limit));
     let lines = entries
         .iter()
         .take(limit as usize)

@@ -176,16 +176,6 @@ impl Db {
         Ok(db)
     }
 
-    /// Whether this is SQLite.
-    pub fn is_sqlite(&self) -> bool {
-        self.sqlite
-    }
-
-    /// The pool.
-    pub fn pool(&self) -> &AnyPool {
-        &self.pool
-    }
-
     /// Checks the database answers.
     pub async fn ping(&self) -> anyhow::Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
