@@ -22,6 +22,9 @@ pub enum ElectionError {
     /// A credential string that is not one of ours.
     #[error("invalid credential: {0}")]
     Credential(&'static str),
+    /// A sealed secret that cannot be opened or made (spec/record.md §10).
+    #[error("sealed file: {0}")]
+    Sealed(&'static str),
     /// A failure in the cryptographic layer.
     #[error(transparent)]
     Crypto(#[from] CryptoError),

@@ -19,6 +19,7 @@ pub mod error;
 pub mod hash;
 pub mod manifest;
 pub mod record;
+pub mod sealed;
 pub mod simulate;
 pub mod tally;
 pub mod verify;

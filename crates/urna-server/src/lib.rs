@@ -18,6 +18,7 @@ pub mod invitations;
 pub mod lifecycle;
 pub mod mail;
 pub mod metrics;
+pub mod pages;
 pub mod roll;
 pub mod schedule;
 pub mod server;

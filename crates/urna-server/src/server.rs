@@ -83,6 +83,12 @@ pub async fn serve(config: ServerConfig, admin: Option<BootstrapAdmin>) -> anyho
     let app = crate::api::app(state);
     println!("listening on http://{addr}");
     tracing::info!(%addr, "urna serve ready");
+    if !crate::pages::wasm_present() {
+        tracing::warn!(
+            "the web pages were built without their WebAssembly (web/assets/pkg): the booth, \
+             trustee and verifier pages cannot work; run web/build.sh and rebuild"
+        );
+    }
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

@@ -31,6 +31,7 @@ pub fn app(state: AppState) -> Router {
     let mut router = Router::new()
         .nest(urna_api::API_PREFIX, api)
         .merge(ops::router())
+        .merge(crate::pages::router())
         .fallback(|| async { AppError::NotFound("no such route".into()) })
         .layer(DefaultBodyLimit::max(state.config.body_limit))
         .layer(

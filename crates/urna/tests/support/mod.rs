@@ -5,6 +5,7 @@
 //! Each test binary uses a different part of it.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod election;
 pub mod http;
 
