@@ -52,6 +52,7 @@ pub struct Browser {
     pub client: Client,
     driver: Child,
     _profile: tempfile::TempDir,
+    downloads: tempfile::TempDir,
 }
 
 impl Drop for Browser {
@@ -106,6 +107,10 @@ impl Browser {
             .prefix("urna-chromium-")
             .tempdir()
             .expect("profile directory");
+        let downloads = tempfile::Builder::new()
+            .prefix("urna-downloads-")
+            .tempdir()
+            .expect("downloads directory");
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".into(),
@@ -125,6 +130,10 @@ impl Browser {
                     format!("--window-size={width},{height}"),
                     format!("--user-data-dir={}", profile.path().display()),
                 ],
+                "prefs": {
+                    "download.default_directory": downloads.path(),
+                    "download.prompt_for_download": false,
+                },
             }),
         );
         let url = format!("http://127.0.0.1:{port}");
@@ -148,7 +157,30 @@ impl Browser {
             client,
             driver: child,
             _profile: profile,
+            downloads,
         })
+    }
+
+    /// Where the browser saves downloads.
+    pub fn downloads_dir(&self) -> &Path {
+        self.downloads.path()
+    }
+
+    /// Waits for a finished download whose name ends with `suffix`; returns its path.
+    pub async fn wait_download(&self, suffix: &str) -> PathBuf {
+        let started = Instant::now();
+        while started.elapsed() < WAIT {
+            if let Ok(entries) = std::fs::read_dir(self.downloads.path()) {
+                for entry in entries.flatten() {
+                    let name = entry.file_name().to_string_lossy().to_string();
+                    if name.ends_with(suffix) && !name.ends_with(".crdownload") {
+                        return entry.path();
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no download ending in {suffix} after {WAIT:?}");
     }
 
     pub async fn goto(&self, url: &str) {
