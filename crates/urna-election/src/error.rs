@@ -22,7 +22,7 @@ pub enum ElectionError {
     /// A credential string that is not one of ours.
     #[error("invalid credential: {0}")]
     Credential(&'static str),
-    /// A sealed secret that cannot be opened or made (spec/record.md §10).
+    /// A sealed secret that cannot be opened or made (spec/record.md §11).
     #[error("sealed file: {0}")]
     Sealed(&'static str),
     /// A failure in the cryptographic layer.

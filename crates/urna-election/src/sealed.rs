@@ -1,4 +1,4 @@
-//! Secrets sealed under a passphrase (spec/record.md §10): a trustee's key share or ceremony
+//! Secrets sealed under a passphrase (spec/record.md §11): a trustee's key share or ceremony
 //! state kept in a browser, or downloaded as a backup, is unreadable without the passphrase.
 //!
 //! The passphrase goes through Argon2id (a fresh 16-byte salt per file) to a 256-bit key that
@@ -15,6 +15,11 @@ use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::{ElectionError, Result};
+
+/// What a trustee's sealed key share is (bound into the file).
+pub const TRUSTEE_KEY_SHARE: &str = "urna-trustee-key-share";
+/// What a trustee's sealed ceremony state is.
+pub const TRUSTEE_CEREMONY_STATE: &str = "urna-trustee-ceremony-state";
 
 /// The format tag of a sealed file.
 pub const SEALED_FORMAT: &str = "urna-sealed/v1";

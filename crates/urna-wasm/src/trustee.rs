@@ -1,6 +1,6 @@
 //! A trustee's part in the browser (spec/record.md §4 and §7): the three rounds of the key
 //! ceremony and the partial decryption. Between rounds the ceremony state lives sealed under
-//! the trustee's passphrase (spec/record.md §10); the key share it ends with is sealed the
+//! the trustee's passphrase (spec/record.md §11); the key share it ends with is sealed the
 //! same way and downloaded as the trustee's backup. Nothing secret is ever returned in clear.
 
 use rand_core::OsRng;
@@ -18,10 +18,7 @@ use urna_election::tally::{decode_tally, decrypt_share};
 use crate::error::{parse, WebError, WebResult};
 use crate::verifier::VerifiedBoard;
 
-/// What a sealed ceremony state is (bound into the sealed file).
-pub const STATE_PURPOSE: &str = "urna-trustee-ceremony-state";
-/// What a sealed key share is.
-pub const KEY_PURPOSE: &str = "urna-trustee-key-share";
+use urna_election::sealed::{TRUSTEE_CEREMONY_STATE as STATE_PURPOSE, TRUSTEE_KEY_SHARE as KEY_PURPOSE};
 
 /// The start of the ceremony: the round-1 package to post, and the sealed state to keep.
 #[derive(Clone, Debug, Serialize)]

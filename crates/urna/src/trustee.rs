@@ -143,6 +143,41 @@ pub struct DecryptArgs {
     pub remote: ServerArgs,
 }
 
+/// Reads a key share: the plain key file `urna trustee finish`/`ceremony` writes, or the
+/// sealed backup the trustee page downloads (spec/record.md §11), whose passphrase comes from
+/// URNA_KEY_PASSPHRASE or a prompt.
+pub(crate) fn load_key_share(path: &Path) -> Result<KeyShare> {
+    let text = zeroize::Zeroizing::new(
+        fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?,
+    );
+    let value: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    let file: KeyShareFile = if value.get("format").and_then(|f| f.as_str())
+        == Some(urna_election::sealed::SEALED_FORMAT)
+    {
+        let sealed: urna_election::sealed::SealedFile = serde_json::from_value(value)
+            .with_context(|| format!("parsing {}", path.display()))?;
+        let passphrase = match std::env::var("URNA_KEY_PASSPHRASE") {
+            Ok(p) => zeroize::Zeroizing::new(p),
+            Err(_) => zeroize::Zeroizing::new(
+                rpassword::prompt_password(format!("Passphrase for {}: ", sealed.label))
+                    .context("reading the passphrase")?,
+            ),
+        };
+        let plain = urna_election::sealed::open(
+            &sealed,
+            &passphrase,
+            urna_election::sealed::TRUSTEE_KEY_SHARE,
+        )
+        .with_context(|| format!("opening {}", path.display()))?;
+        serde_json::from_slice(&plain).with_context(|| format!("parsing {}", path.display()))?
+    } else {
+        serde_json::from_value(value).with_context(|| format!("parsing {}", path.display()))?
+    };
+    KeyShare::import_key_file(&file)
+        .with_context(|| format!("{} is not a valid key share", path.display()))
+}
+
 pub(crate) fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T> {
     let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
@@ -247,8 +282,7 @@ pub fn run(command: &TrusteeCommand) -> Result<()> {
             let (Some(record), Some(out)) = (&a.record, &a.out) else {
                 bail!("name --record and --out (or --server, --election and --token)");
             };
-            let file: KeyShareFile = read_json(&a.key)?;
-            let share = KeyShare::import_key_file(&file)?;
+            let share = load_key_share(&a.key)?;
             let board = record.join("board.jsonl");
             let reader =
                 fs::File::open(&board).with_context(|| format!("opening {}", board.display()))?;

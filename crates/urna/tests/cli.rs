@@ -451,4 +451,42 @@ fn trustee_ceremony_on_files() {
         describe(&output)
     );
     assert!(!decryption.exists());
+
+    // The browser's sealed backup of the same share is read too (spec/record.md §11): a wrong
+    // passphrase is refused, the right one opens it (and reaches the same election check).
+    let plain = fs::read(file("key", 1)).unwrap();
+    let sealed = urna_election::sealed::seal(
+        "a long trustee passphrase",
+        urna_election::sealed::TRUSTEE_KEY_SHARE,
+        "trustee 1",
+        &plain,
+        &mut rand::rngs::OsRng,
+    )
+    .unwrap();
+    let sealed_path = d.join("key1.sealed.json");
+    fs::write(&sealed_path, serde_json::to_string(&sealed).unwrap()).unwrap();
+    let run_sealed = |passphrase: &str| {
+        Command::new(env!("CARGO_BIN_EXE_urna"))
+            .args(["trustee", "decrypt", "--key", p(&sealed_path), "--record"])
+            .arg(out.join("teachers"))
+            .arg("--out")
+            .arg(&decryption)
+            .env("URNA_KEY_PASSPHRASE", passphrase)
+            .output()
+            .unwrap()
+    };
+    let output = run_sealed("not the passphrase");
+    assert_ne!(output.status.code(), Some(0), "{}", describe(&output));
+    assert!(
+        stderr(&output).contains("wrong passphrase"),
+        "{}",
+        describe(&output)
+    );
+    let output = run_sealed("a long trustee passphrase");
+    assert!(
+        stderr(&output).contains("another election"),
+        "{}",
+        describe(&output)
+    );
+    assert!(!decryption.exists());
 }

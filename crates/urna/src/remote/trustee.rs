@@ -14,7 +14,7 @@ use rand::rngs::OsRng;
 use urna_api::client::{Client, ClientError};
 use urna_api::{ElectionState, Posted, TrusteeView};
 use urna_crypto::dkg::{
-    self, CeremonyTranscript, DkgParameters, KeyShare, KeyShareFile, Round1Secret,
+    self, CeremonyTranscript, DkgParameters, Round1Secret,
 };
 use urna_crypto::{Digest32, PointBytes};
 use urna_election::board::{BoardEntry, EncryptedTally, Event};
@@ -23,7 +23,7 @@ use urna_election::RecordVerifier;
 
 use super::record::for_each_board_line;
 use super::{refusal, retrying, Say, Wait};
-use crate::trustee::{load_state, read_json, write_secret};
+use crate::trustee::{load_key_share, load_state, write_secret};
 
 /// One trustee's access to one election.
 #[derive(Clone, Debug)]
@@ -346,10 +346,7 @@ impl TrusteeSession {
 
     /// A rerun after the key share was written: checks it against the server's seal.
     async fn already_finished(&self, key_path: &Path, index: u32) -> Result<CeremonyDone> {
-        let file: KeyShareFile = read_json(key_path)?;
-        let share = KeyShare::import_key_file(&file)
-            .with_context(|| format!("{} is not a valid key share", key_path.display()))?;
-        drop(file);
+        let share = load_key_share(key_path)?;
         let view = self.wait_view("the seal", |v| sealed(v.state)).await?;
         let booth = retrying(|| self.client.booth(&self.election))
             .await
@@ -380,10 +377,7 @@ impl TrusteeSession {
     /// Waits for the encrypted tally, checks the whole board, decrypts it with proofs and posts;
     /// returns the post (`None` when none was needed: already posted, or already published).
     pub async fn decrypt(&self, key_file: &Path) -> Result<Option<Posted>> {
-        let file: KeyShareFile = read_json(key_file)?;
-        let share = KeyShare::import_key_file(&file)
-            .with_context(|| format!("{} is not a valid key share", key_file.display()))?;
-        drop(file);
+        let share = load_key_share(key_file)?;
         let view = self.view().await?;
         if view.index != share.index() {
             bail!(
