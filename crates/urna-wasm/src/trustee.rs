@@ -18,7 +18,9 @@ use urna_election::tally::{decode_tally, decrypt_share};
 use crate::error::{parse, WebError, WebResult};
 use crate::verifier::VerifiedBoard;
 
-use urna_election::sealed::{TRUSTEE_CEREMONY_STATE as STATE_PURPOSE, TRUSTEE_KEY_SHARE as KEY_PURPOSE};
+use urna_election::sealed::{
+    TRUSTEE_CEREMONY_STATE as STATE_PURPOSE, TRUSTEE_KEY_SHARE as KEY_PURPOSE,
+};
 
 /// The start of the ceremony: the round-1 package to post, and the sealed state to keep.
 #[derive(Clone, Debug, Serialize)]

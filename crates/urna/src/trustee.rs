@@ -155,8 +155,8 @@ pub(crate) fn load_key_share(path: &Path) -> Result<KeyShare> {
     let file: KeyShareFile = if value.get("format").and_then(|f| f.as_str())
         == Some(urna_election::sealed::SEALED_FORMAT)
     {
-        let sealed: urna_election::sealed::SealedFile = serde_json::from_value(value)
-            .with_context(|| format!("parsing {}", path.display()))?;
+        let sealed: urna_election::sealed::SealedFile =
+            serde_json::from_value(value).with_context(|| format!("parsing {}", path.display()))?;
         let passphrase = match std::env::var("URNA_KEY_PASSPHRASE") {
             Ok(p) => zeroize::Zeroizing::new(p),
             Err(_) => zeroize::Zeroizing::new(

@@ -13,9 +13,7 @@ use anyhow::{bail, Context, Result};
 use rand::rngs::OsRng;
 use urna_api::client::{Client, ClientError};
 use urna_api::{ElectionState, Posted, TrusteeView};
-use urna_crypto::dkg::{
-    self, CeremonyTranscript, DkgParameters, Round1Secret,
-};
+use urna_crypto::dkg::{self, CeremonyTranscript, DkgParameters, Round1Secret};
 use urna_crypto::{Digest32, PointBytes};
 use urna_election::board::{BoardEntry, EncryptedTally, Event};
 use urna_election::tally::{decode_tally, decrypt_share};
