@@ -291,6 +291,15 @@ impl RecordVerifier {
         self.context.as_ref()
     }
 
+    /// The weight of a public credential on the checked list (None if not listed, or before
+    /// the list): lets a booth tell a voter early that a link is not for this election.
+    pub fn credential_weight(&self, credential: &PointBytes) -> Option<u64> {
+        self.credentials
+            .as_ref()
+            .and_then(|c| c.get(credential))
+            .map(|(_, weight)| weight)
+    }
+
     /// Checks one line of `board.jsonl`.
     pub fn push_line(&mut self, line: &str) -> Result<(), VerifyError> {
         let at = Some(self.next_seq);

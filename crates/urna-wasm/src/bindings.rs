@@ -60,6 +60,17 @@ impl Booth {
         self.0.public_credential()
     }
 
+    /// Verifies the board's entries up to the seal (an array of `board.jsonl` lines from
+    /// seq 0) against this booth's election and credential; returns the credential's weight.
+    /// Throws `booth_mismatch`, `not_on_roll`, `not_sealed` or `check_failed`.
+    #[wasm_bindgen(js_name = verifySetup)]
+    pub fn verify_setup(&self, lines: Vec<String>) -> JsResult<f64> {
+        self.0
+            .verify_setup(lines.iter().map(String::as_str))
+            .map(|w| w as f64)
+            .map_err(throw)
+    }
+
     /// `[ContestRules]` as JSON: kind, options, option_max, total_min, total_max, blank.
     pub fn rules(&self) -> JsResult<String> {
         self.0.rules_json().map_err(throw)

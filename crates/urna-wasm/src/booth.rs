@@ -86,6 +86,46 @@ impl Booth {
         self.credential.public().to_bytes().to_hex()
     }
 
+    /// Checks what the server said against its own board: verifies the board's first entries
+    /// up to the seal (setup, key ceremony, credential list, seal — every proof), and requires
+    /// the manifest, setup hash, election key and fingerprint to be the ones this booth
+    /// encrypts under, and this voter's credential to be on the list. A server that handed this
+    /// voter another key (one it could decrypt alone) is caught here, before any vote is
+    /// encrypted. Returns the credential's weight.
+    pub fn verify_setup<'a>(&self, lines: impl IntoIterator<Item = &'a str>) -> WebResult<u64> {
+        let mut verifier = urna_election::RecordVerifier::new();
+        for line in lines {
+            let line = line.trim_end();
+            if line.is_empty() {
+                continue;
+            }
+            verifier.push_line(line)?;
+            if let Some(context) = verifier.context() {
+                let same = context.manifest == self.context.manifest
+                    && context.setup_hash == self.context.setup_hash
+                    && context.election_key == self.context.election_key
+                    && context.fingerprint == self.context.fingerprint;
+                if !same {
+                    return Err(WebError::new(
+                        "booth_mismatch",
+                        "the election the server describes is not the one on its board",
+                    ));
+                }
+                let credential = self.credential.public().to_bytes();
+                return verifier.credential_weight(&credential).ok_or_else(|| {
+                    WebError::new(
+                        "not_on_roll",
+                        "this voting link's credential is not on the election's list",
+                    )
+                });
+            }
+        }
+        Err(WebError::new(
+            "not_sealed",
+            "the board does not reach the election's seal",
+        ))
+    }
+
     /// Each contest's rules.
     pub fn rules(&self) -> Vec<ContestRulesView> {
         self.context
@@ -276,6 +316,53 @@ mod tests {
             .cast()
             .unwrap();
         assert!(fx.cast_json(&body).is_err());
+    }
+
+    #[test]
+    fn the_setup_is_checked_against_the_board() {
+        let fx = Fixture::open(2);
+        let lines = fx.lines();
+        let booth = Booth::new(&fx.booth_info(), &fx.fragment(1)).unwrap();
+        assert_eq!(
+            booth
+                .verify_setup(lines.iter().map(String::as_str))
+                .unwrap(),
+            1
+        );
+        // Only the entries before the seal: not enough.
+        let seal = lines.iter().position(|l| l.contains("\"seal\"")).unwrap();
+        assert_eq!(
+            booth
+                .verify_setup(lines[..seal].iter().map(String::as_str))
+                .unwrap_err()
+                .code,
+            "not_sealed"
+        );
+        // A server that shows another election's key, or a link of another election.
+        let other = Fixture::open_seeded(2, 9);
+        let lying = Booth::new(&other.booth_info(), &fx.fragment(1)).unwrap();
+        assert_eq!(
+            lying
+                .verify_setup(lines.iter().map(String::as_str))
+                .unwrap_err()
+                .code,
+            "booth_mismatch"
+        );
+        let stranger = Booth::new(&fx.booth_info(), &other.fragment(0)).unwrap();
+        assert_eq!(
+            stranger
+                .verify_setup(lines.iter().map(String::as_str))
+                .unwrap_err()
+                .code,
+            "not_on_roll"
+        );
+        // A tampered board entry fails its check.
+        let mut tampered = lines.clone();
+        tampered[0] = tampered[0].replacen("Teachers", "Teechers", 1);
+        let err = booth
+            .verify_setup(tampered.iter().map(String::as_str))
+            .unwrap_err();
+        assert_eq!(err.code, "check_failed");
     }
 
     #[test]
