@@ -23,6 +23,10 @@ pub struct VerifyArgs {
     /// A tracking code that must be on the board (repeatable).
     #[arg(long = "receipt")]
     pub receipts: Vec<String>,
+    /// An audited ballot to check, e.g. the file the voting booth offered after an audit
+    /// (repeatable): it must open to valid values and must never have been cast.
+    #[arg(long = "audit")]
+    pub audits: Vec<PathBuf>,
 }
 
 #[derive(Serialize)]
@@ -59,9 +63,19 @@ pub fn run(args: &VerifyArgs) -> Result<bool> {
                 .ok_or_else(|| anyhow::anyhow!("{text:?} is not a tracking code"))?,
         );
     }
+    let mut audits = Vec::new();
+    for path in &args.audits {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
+        audits
+            .push(serde_json::from_str(&text).map_err(|e| {
+                anyhow::anyhow!("{} is not an audited ballot: {e}", path.display())
+            })?);
+    }
     let options = VerifyOptions {
         allow_incomplete: args.partial,
         receipts,
+        audits,
     };
     let mut outcomes = Vec::new();
     for dir in find_records(&args.dir)? {

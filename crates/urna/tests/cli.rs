@@ -490,3 +490,45 @@ fn trustee_ceremony_on_files() {
     );
     assert!(!decryption.exists());
 }
+
+/// A voter's audit file from the booth is checked with `urna verify --audit`: it verifies
+/// when honest, and an audited ballot whose revealed value was changed is refused (V25).
+#[test]
+fn verify_checks_a_booths_audit_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("demo");
+    demo(&out);
+    let record = out.join("teachers");
+    let audits = fs::read_to_string(record.join("audits.jsonl")).unwrap();
+    let first = audits.lines().next().expect("the demo audits some ballots");
+    // The record's own audits.jsonl is moved away so only the given file is checked.
+    fs::remove_file(record.join("audits.jsonl")).unwrap();
+    let file = dir.path().join("audit.json");
+    fs::write(&file, first).unwrap();
+    let output = urna(&["verify", "--json", p(&record), "--audit", p(&file)]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let verdict: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(verdict[0]["report"]["audits_checked"], 1, "{verdict}");
+
+    let mut audit: Value = serde_json::from_str(first).unwrap();
+    let value = audit["openings"][0][0]["value"].as_u64().unwrap();
+    audit["openings"][0][0]["value"] = (1 - value).into();
+    fs::write(&file, audit.to_string()).unwrap();
+    let output = urna(&["verify", "--json", p(&record), "--audit", p(&file)]);
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    let verdict: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(verdict[0]["error"]["check"], "audits", "{verdict}");
+
+    let output = urna(&[
+        "verify",
+        p(&record),
+        "--audit",
+        p(&dir.path().join("none.json")),
+    ]);
+    assert_ne!(output.status.code(), Some(0), "{}", describe(&output));
+    assert!(
+        stderr(&output).contains("none.json"),
+        "{}",
+        describe(&output)
+    );
+}

@@ -239,6 +239,7 @@ pub fn run(args: &RecordArgs) -> Result<bool> {
                 let options = VerifyOptions {
                     allow_incomplete: !done.published,
                     receipts: Vec::new(),
+                    audits: Vec::new(),
                 };
                 let dir2 = dir.clone();
                 let verdict =
@@ -348,6 +349,7 @@ mod tests {
         let options = VerifyOptions {
             allow_incomplete: false,
             receipts: codes,
+            audits: Vec::new(),
         };
         let report = verify_record_dir(&streamed, &options, |_| {}).unwrap();
         assert!(report.complete);
@@ -365,6 +367,7 @@ mod tests {
         let partial = VerifyOptions {
             allow_incomplete: true,
             receipts: Vec::new(),
+            audits: Vec::new(),
         };
         verify_record_dir(&dir, &partial, |_| {}).unwrap();
         assert!(verify_record_dir(&dir, &VerifyOptions::default(), |_| {}).is_err());
