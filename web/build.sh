@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-profile="${URNA_WASM_PROFILE:-release}"
+profile="${URNA_WASM_PROFILE:-wasm-release}"
 version="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)"
 if [ -z "$version" ]; then
   echo "web/build.sh: wasm-bindgen is not in Cargo.lock" >&2
@@ -21,11 +21,11 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$version" ];
   cargo install wasm-bindgen-cli --version "$version" --force
 fi
 
-flags=()
-[ "$profile" = release ] && flags+=(--release)
-cargo build -p urna-wasm --target wasm32-unknown-unknown --locked "${flags[@]}"
+cargo build -p urna-wasm --target wasm32-unknown-unknown --locked --profile "$profile"
 out=web/assets/pkg
 mkdir -p "$out"
+dir="$profile"
+[ "$profile" = dev ] && dir=debug
 wasm-bindgen --target web --no-typescript --out-dir "$out" \
-  "target/wasm32-unknown-unknown/$profile/urna_wasm.wasm"
+  "target/wasm32-unknown-unknown/$dir/urna_wasm.wasm"
 echo "web/build.sh: $(du -h "$out/urna_wasm_bg.wasm" | cut -f1) of WebAssembly in $out"
