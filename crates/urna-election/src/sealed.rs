@@ -251,7 +251,8 @@ mod tests {
 
     #[test]
     fn every_header_field_is_bound() {
-        let tampered: Vec<(&str, Box<dyn Fn(&mut SealedFile)>)> = vec![
+        type Tamper = Box<dyn Fn(&mut SealedFile)>;
+        let tampered: Vec<(&str, Tamper)> = vec![
             ("label", Box::new(|f| f.label.push('x'))),
             ("salt", Box::new(|f| f.kdf.salt = "00".repeat(16))),
             ("passes", Box::new(|f| f.kdf.passes = 2)),
