@@ -62,6 +62,11 @@ pub struct DemoArgs {
     /// With --server: seconds to wait for any one step (the ceremony, the mails, the result).
     #[arg(long, default_value_t = 600)]
     pub timeout: u64,
+    /// With --server: leave this many voters of each election without a ballot and stop with
+    /// voting open, printing their links — to try the browser booth. Close in /admin, then
+    /// decrypt with the printed `urna trustee decrypt` commands.
+    #[arg(long, default_value_t = 0, requires = "server")]
+    pub leave_open: usize,
 }
 
 struct Phases(Vec<(&'static str, Duration)>);

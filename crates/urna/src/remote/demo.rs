@@ -288,10 +288,13 @@ pub async fn run(args: &DemoArgs, server: &str, seed: u64) -> Result<()> {
     // The voters: links from the mail outbox; each encrypts in its booth and casts.
     let start = Instant::now();
     let mut voted_all = Vec::new();
+    let mut left_open = Vec::new();
     for (e, s) in setups.iter().enumerate() {
         let n = s.demo.weights.len();
         let say = Say::new(format!("{}voters: ", s.label));
-        let invitations = wait_for_invitations(outbox, &s.created.id, n, wait, &say).await?;
+        let mut invitations = wait_for_invitations(outbox, &s.created.id, n, wait, &say).await?;
+        let unvoted = invitations.split_off(n - args.leave_open.min(n));
+        left_open.push(unvoted);
         let voted = vote_all(
             server,
             &s.created.id,
@@ -311,6 +314,10 @@ pub async fn run(args: &DemoArgs, server: &str, seed: u64) -> Result<()> {
         voted_all.push(voted);
     }
     phases.done("voters: encrypt + cast", start);
+    if args.leave_open > 0 {
+        leave_open(server, &setups, &ceremonies, &left_open, &decrypting(args));
+        return Ok(());
+    }
 
     // The admin closes; `t` trustees decrypt (one stays away when the threshold allows).
     let start = Instant::now();
@@ -324,11 +331,7 @@ pub async fn run(args: &DemoArgs, server: &str, seed: u64) -> Result<()> {
             s.label, summary.ballots
         );
     }
-    let decrypting: Vec<u32> = if args.threshold < args.trustees {
-        (2..=args.threshold + 1).collect()
-    } else {
-        (1..=args.trustees).collect()
-    };
+    let decrypting = decrypting(args);
     let mut tasks = JoinSet::new();
     for (s, done) in setups.iter().zip(&ceremonies) {
         for d in done.iter().filter(|d| decrypting.contains(&d.index)) {
@@ -395,6 +398,50 @@ pub async fn run(args: &DemoArgs, server: &str, seed: u64) -> Result<()> {
         Ok(())
     } else {
         bail!("INVALID: see the failed check above")
+    }
+}
+
+/// The trustees that decrypt: one stays away when the threshold allows.
+fn decrypting(args: &DemoArgs) -> Vec<u32> {
+    if args.threshold < args.trustees {
+        (2..=args.threshold + 1).collect()
+    } else {
+        (1..=args.trustees).collect()
+    }
+}
+
+/// `--leave-open`: voting stays open; says how to vote in the browser and how to finish.
+fn leave_open(
+    server: &str,
+    setups: &[Setup<'_>],
+    ceremonies: &[Vec<CeremonyDone>],
+    unvoted: &[Vec<super::Invitation>],
+    decrypting: &[u32],
+) {
+    let base = server.trim_end_matches('/');
+    println!("\nVoting stays open. Vote in the browser with these links (one ballot each):");
+    for (s, links) in setups.iter().zip(unvoted) {
+        for (credential, recipient) in links {
+            println!(
+                "{}{}: {base}/vote/{}#{credential}",
+                s.label,
+                recipient.as_deref().unwrap_or("voter"),
+                s.created.id
+            );
+        }
+    }
+    println!("\nWatch the elections at {base}/ and close them at {base}/admin; then decrypt:");
+    for (s, done) in setups.iter().zip(ceremonies) {
+        for d in done.iter().filter(|d| decrypting.contains(&d.index)) {
+            if let Some(t) = s.created.trustees.iter().find(|t| t.index == d.index) {
+                println!(
+                    "  URNA_TRUSTEE_TOKEN={} urna trustee decrypt --server {base} --election {} --key {}",
+                    t.token,
+                    s.created.id,
+                    d.key_file.display()
+                );
+            }
+        }
     }
 }
 
