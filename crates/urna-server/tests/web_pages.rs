@@ -114,8 +114,19 @@ fn used_keys() -> BTreeMap<String, PathBuf> {
             }
         }
         for quote in ['"', '\'', '`'] {
-            for part in text.split(&format!("t({quote}")).skip(1) {
-                add(part.split(quote).next().unwrap_or(""));
+            let call = format!("t({quote}");
+            let mut parts = text.split(&call);
+            let mut before = parts.next().unwrap_or("");
+            for part in parts {
+                // `t(` only as a call of its own: not the end of `import(` or `split(`.
+                let standalone = !before
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$');
+                if standalone {
+                    add(part.split(quote).next().unwrap_or(""));
+                }
+                before = part;
             }
         }
     }
