@@ -12,6 +12,9 @@ export function el(tag, attrs = {}, ...children) {
       node.addEventListener(key.slice(2), value);
     } else if (key === "class") {
       node.className = value;
+    } else if (key === "style") {
+      // Through the CSSOM, which a style-src without 'unsafe-inline' still allows.
+      node.style.cssText = String(value);
     } else if (key === "dataset") {
       Object.assign(node.dataset, value);
     } else if (value === true) {
