@@ -1,9 +1,11 @@
 //! The trustee page in Chromium: trustee 1 of 3 (threshold 2) runs the key ceremony in the
 //! browser while the test plays trustees 2 and 3 over the API round by round; the page is
-//! reloaded in the middle and resumes from its sealed state; a weak or mistyped passphrase is
-//! refused; the key backup is downloaded and is a sealed key share; after voting, trustee 1
-//! decrypts in the browser (in Swedish, on a phone-sized screen) after a wrong passphrase, and
-//! trustee 2 over the API; the published result is the cast votes.
+//! reloaded in the middle, and closed while the others seal the election, and both times
+//! resumes from its sealed state; a weak or mistyped passphrase is refused; the key backup is
+//! downloaded and is a sealed key share; after voting, trustee 1 decrypts in the browser (in
+//! Swedish, on a phone-sized screen) after a file that is no backup, a wrong passphrase and a
+//! board altered on its way, none of which posts anything, and trustee 2 over the API; the
+//! published result is the cast votes.
 
 mod support;
 
@@ -269,6 +271,8 @@ async fn a_trustee_runs_the_ceremony_and_decrypts_in_the_browser() {
     }
     let v = wait_browser_posted(&api, &created, 3).await;
     assert!(v.round3[0].complaints.is_empty(), "no complaints");
+    // The page is closed before the others finish: the seal happens without it.
+    browser.goto("about:blank").await;
 
     // Round 3 of the others; the last seals the election.
     let mut secrets3 = Vec::new();
@@ -296,6 +300,24 @@ async fn a_trustee_runs_the_ceremony_and_decrypts_in_the_browser() {
     let outcome = &finished[0].1;
     let shares: Vec<KeyShare> = finished.iter().map(|(s, _)| s.clone()).collect();
     let fingerprint = v.fingerprint.expect("sealed").to_hex();
+
+    // Opened again after the seal, the page needs the passphrase to derive its share; until
+    // then it does not claim there is nothing left to do.
+    browser.goto(&format!("{page}?lang=en")).await;
+    browser.wait_visible("#unlock-form").await;
+    assert!(
+        browser
+            .eval(
+                "return document.getElementById('waiting').hidden && document.getElementById('backup').hidden;",
+                vec![]
+            )
+            .await
+            .as_bool()
+            .unwrap_or(false),
+        "no 'nothing to do' and no key share before the passphrase"
+    );
+    fill(&browser, "#unlock-passphrase", PASSPHRASE).await;
+    browser.press(Key::Enter).await;
 
     // The page derives its share and insists on the download before it says "done".
     browser.wait_visible("#backup-download").await;
@@ -400,12 +422,34 @@ async fn a_trustee_runs_the_ceremony_and_decrypts_in_the_browser() {
     let heading = text_of(&browser, "#decrypt-heading").await;
     assert_eq!(heading, "Dekryptera resultatet");
     click(&browser, "#source-file").await;
+    // First a file that is not a key backup: refused before anything is opened or fetched.
+    let not_backup = dir.path().join("notes.key.json");
+    std::fs::write(&not_backup, r#"{"format":"urna-notes/v1"}"#).unwrap();
+    browser
+        .wait_visible("#decrypt-file")
+        .await
+        .send_keys(not_backup.to_str().unwrap())
+        .await
+        .expect("choosing the wrong file");
+    fill(&browser, "#decrypt-passphrase", PASSPHRASE).await;
+    click(&browser, "#decrypt-submit").await;
+    browser
+        .wait_text("#decrypt-error", "ingen säkerhetskopia av en Urna-nyckel")
+        .await;
+    assert!(view(&api, &created, 0).await.decrypted_by.is_empty());
     browser
         .wait_visible("#decrypt-file")
         .await
         .send_keys(file.to_str().unwrap())
         .await
         .expect("choosing the file");
+    let chosen = browser
+        .eval(
+            "const f = document.getElementById('decrypt-file').files; return [f.length, f[0].name];",
+            vec![],
+        )
+        .await;
+    assert_eq!(chosen, json!([1, format!("urna-{id}-trustee-1.key.json")]));
     fill(&browser, "#decrypt-passphrase", "fel lösenfras helt").await;
     click(&browser, "#decrypt-submit").await;
     let error = browser.wait_text("#decrypt-error", "Fel lösenfras").await;
@@ -416,6 +460,39 @@ async fn a_trustee_runs_the_ceremony_and_decrypts_in_the_browser() {
         "nothing posted after a wrong passphrase"
     );
     assert_eq!(api.state(&id).await, "tallying");
+
+    // A board altered on its way to the browser (one ballot's hash): the page's verifier
+    // refuses it, says which check failed, and neither decrypts nor posts anything.
+    browser
+        .eval(
+            r#"const real = window.fetch;
+               window.urnaRealFetch = real;
+               window.fetch = async (url, options) => {
+                 const response = await real(url, options);
+                 if (!String(url).includes('/board?')) return response;
+                 const page = await response.json();
+                 const i = page.lines.findIndex((l) => l.includes('"type":"ballot"'));
+                 if (i >= 0) page.lines[i] = page.lines[i].replace(/"hash":"([0-9a-f]*)([0-9a-f])"/,
+                   (m, a, b) => '"hash":"' + a + (b === '0' ? '1' : '0') + '"');
+                 return new Response(JSON.stringify(page), { status: response.status, headers: response.headers });
+               };"#,
+            vec![],
+        )
+        .await;
+    fill(&browser, "#decrypt-passphrase", PASSPHRASE).await;
+    click(&browser, "#decrypt-submit").await;
+    let error = browser
+        .wait_text("#decrypt-error", "anslagstavlan stämmer inte")
+        .await;
+    assert!(
+        error.contains("(kontroll V") && error.contains("Ingenting har dekrypterats"),
+        "{error}"
+    );
+    assert!(view(&api, &created, 0).await.decrypted_by.is_empty());
+    browser
+        .eval("window.fetch = window.urnaRealFetch;", vec![])
+        .await;
+
     fill(&browser, "#decrypt-passphrase", PASSPHRASE).await;
     click(&browser, "#decrypt-submit").await;
     let done = browser

@@ -6,7 +6,7 @@
 // lives in sessionStorage and leaves the address bar at once.
 
 import { startPage } from "./page.js";
-import { t, textOf, formatDateTime, onLanguageChange } from "./i18n.js";
+import { t, textOf, formatDateTime, formatNumber, onLanguageChange } from "./i18n.js";
 import { api, forEachBoardPage } from "./api.js";
 import { el, replace, errorText, busy, download, sleep } from "./ui.js";
 import { loadUrna } from "./wasm.js";
@@ -304,8 +304,9 @@ function renderWaiting() {
     open: "trustee.waiting.open",
     rejected: "trustee.waiting.rejected",
   }[v.state];
-  // Right after the ceremony the one thing to do is the download.
-  const show = !!key && (!!stored("downloaded") || (!stored("key") && posted(v, 3)));
+  // Right after the ceremony the one thing to do is the download; while this browser still
+  // holds the ceremony state, the key share is derived first (which needs the passphrase).
+  const show = !!key && (!!stored("downloaded") || (!stored("key") && !stored("state") && posted(v, 3)));
   box.hidden = !show;
   if (show) replace($("waiting-text"), t(key));
 }
@@ -622,6 +623,13 @@ async function readBackup() {
   return text;
 }
 
+/** A board that does not check out says which check failed and where. */
+function decryptFailure(e) {
+  if (e.code !== "check_failed") return { error: e };
+  const seq = e.seq === null || e.seq === undefined ? "?" : formatNumber(e.seq);
+  return own("trustee.errors.check_failed", { check: e.check || "?", seq });
+}
+
 const nextFrame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
 
 function decryptProgress(statusKey, events, total) {
@@ -670,7 +678,7 @@ $("decrypt-form").addEventListener("submit", async (event) => {
       $("decrypt-done").focus?.();
     } catch (e) {
       S.decrypt = null;
-      setError("decrypt-error", e.key ? e : { error: e });
+      setError("decrypt-error", e.key ? e : decryptFailure(e));
       renderDecrypt();
       $("decrypt-passphrase").focus();
     }
