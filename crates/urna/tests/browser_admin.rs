@@ -22,34 +22,6 @@ use urna_election::manifest::ElectionManifest;
 
 const VOTERS: usize = 4;
 
-async fn click(browser: &Browser, css: &str) {
-    browser
-        .wait_visible(css)
-        .await
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("click {css}: {e}"));
-}
-
-/// Replaces the value of the input at `css` by typing `text`.
-async fn fill(browser: &Browser, css: &str, text: &str) {
-    let input = browser.wait_visible(css).await;
-    input.clear().await.expect("clear");
-    input
-        .send_keys(text)
-        .await
-        .unwrap_or_else(|e| panic!("typing into {css}: {e}"));
-}
-
-async fn text_of(browser: &Browser, css: &str) -> String {
-    browser
-        .wait_visible(css)
-        .await
-        .text()
-        .await
-        .unwrap_or_default()
-}
-
 async fn is_hidden(browser: &Browser, id: &str) -> bool {
     browser
         .eval(
@@ -61,20 +33,12 @@ async fn is_hidden(browser: &Browser, id: &str) -> bool {
         .unwrap_or(false)
 }
 
-async fn assert_translated(browser: &Browser, page: &str) {
-    let missing = browser.missing_translations().await;
-    assert!(
-        missing.is_empty(),
-        "{page}: missing translations {missing:?}"
-    );
-}
-
 /// The one-time links on the "created" view, as the API's CreatedElection.
 async fn created_from_page(browser: &Browser, public_url: &str) -> CreatedElection {
     browser.wait_visible("#created-warning").await;
-    let warning = text_of(browser, "#created-warning").await;
+    let warning = browser.text_of("#created-warning").await;
     assert!(warning.contains("shown only this once"), "{warning}");
-    let orderer_link = text_of(browser, "#orderer-link").await;
+    let orderer_link = browser.text_of("#orderer-link").await;
     let prefix = format!("{public_url}/orderer/");
     let orderer_token = orderer_link
         .strip_prefix(&prefix)
@@ -150,29 +114,31 @@ async fn admins_run_an_election_and_the_orderer_reviews_it() {
     browser.goto(&format!("{base}/admin?lang=en")).await;
     browser.wait_visible("#login-view").await;
     assert_eq!(browser.page_lang().await, "en");
-    fill(&browser, "#login-username", "admin").await;
-    fill(&browser, "#login-password", "not-the-password").await;
-    click(&browser, "#login-submit").await;
+    browser.fill("#login-username", "admin").await;
+    browser.fill("#login-password", "not-the-password").await;
+    browser.click("#login-submit").await;
     let wrong = browser
         .wait_text("#login-error", "Wrong user name or password")
         .await;
     assert!(!wrong.contains('['), "{wrong}");
     assert!(is_hidden(&browser, "list-view").await, "still signed out");
-    assert_translated(&browser, "login").await;
-    fill(&browser, "#login-password", server.admin_password()).await;
-    click(&browser, "#login-submit").await;
+    browser.assert_translated("login").await;
+    browser
+        .fill("#login-password", server.admin_password())
+        .await;
+    browser.click("#login-submit").await;
     browser.wait_visible("#list-view").await;
     browser.wait_text("#no-elections", "no elections").await;
     browser.wait_text("#session-user", "admin").await;
     let admin = Admin::login(&api, "admin", server.admin_password()).await;
 
     // A new election in the form. An empty form is refused by the page, nothing is sent.
-    click(&browser, "#new-election").await;
+    browser.click("#new-election").await;
     browser.wait_visible("#f-event-sv").await;
-    click(&browser, "#create-submit").await;
+    browser.click("#create-submit").await;
     let refused = browser.wait_text("#create-error", "problems").await;
     assert!(refused.contains("Nothing was sent"), "{refused}");
-    let orderer_error = text_of(&browser, "#f-orderer-email-error").await;
+    let orderer_error = browser.text_of("#f-orderer-email-error").await;
     assert!(orderer_error.contains("valid e-mail"), "{orderer_error}");
     assert_eq!(
         browser
@@ -186,45 +152,43 @@ async fn admins_run_an_election_and_the_orderer_reviews_it() {
     let listed = admin.get("/admin/elections").await.expect(200).json();
     assert_eq!(listed, json!([]), "nothing created");
 
-    fill(
-        &browser,
-        "#f-event-sv",
-        "Val till institutionsstyrelsen 2027",
-    )
-    .await;
-    fill(
-        &browser,
-        "#f-event-en",
-        "Election to the department board 2027",
-    )
-    .await;
-    fill(&browser, "#f-title-sv", "Lärare och forskare").await;
-    fill(&browser, "#f-title-en", "Teachers and researchers").await;
+    browser
+        .fill("#f-event-sv", "Val till institutionsstyrelsen 2027")
+        .await;
+    browser
+        .fill("#f-event-en", "Election to the department board 2027")
+        .await;
+    browser.fill("#f-title-sv", "Lärare och forskare").await;
+    browser
+        .fill("#f-title-en", "Teachers and researchers")
+        .await;
     // Contest 1: two of three, with a blank vote.
-    fill(&browser, "#c0-title-sv", "Ledamöter").await;
-    fill(&browser, "#c0-title-en", "Members").await;
-    click(&browser, "#c0-type option[value=\"select\"]").await;
-    fill(&browser, "#c0-max", "2").await;
-    click(&browser, "#c0-add-option").await;
+    browser.fill("#c0-title-sv", "Ledamöter").await;
+    browser.fill("#c0-title-en", "Members").await;
+    browser.click("#c0-type option[value=\"select\"]").await;
+    browser.fill("#c0-max", "2").await;
+    browser.click("#c0-add-option").await;
     let members = [
         ("Karin Lindqvist", "Karin Lindqvist"),
         ("Per Sjögren", "Per Sjögren"),
         ("Elin Bäckström", "Elin Bäckström"),
     ];
     for (j, (sv, en)) in members.iter().enumerate() {
-        fill(&browser, &format!("#c0-o{j}-sv"), sv).await;
-        fill(&browser, &format!("#c0-o{j}-en"), en).await;
+        browser.fill(&format!("#c0-o{j}-sv"), sv).await;
+        browser.fill(&format!("#c0-o{j}-en"), en).await;
     }
-    click(&browser, "#c0-blank").await;
-    fill(&browser, "#c0-blank-sv", "Jag röstar blankt").await;
-    fill(&browser, "#c0-blank-en", "I vote blank").await;
+    browser.click("#c0-blank").await;
+    browser.fill("#c0-blank-sv", "Jag röstar blankt").await;
+    browser.fill("#c0-blank-en", "I vote blank").await;
     // Contest 2: a yes/no question.
-    click(&browser, "#add-contest").await;
-    fill(&browser, "#c1-title-sv", "Ska styrelsen utökas?").await;
-    fill(&browser, "#c1-title-en", "Shall the board be enlarged?").await;
+    browser.click("#add-contest").await;
+    browser.fill("#c1-title-sv", "Ska styrelsen utökas?").await;
+    browser
+        .fill("#c1-title-en", "Shall the board be enlarged?")
+        .await;
     for (j, (sv, en)) in [("Ja", "Yes"), ("Nej", "No")].iter().enumerate() {
-        fill(&browser, &format!("#c1-o{j}-sv"), sv).await;
-        fill(&browser, &format!("#c1-o{j}-en"), en).await;
+        browser.fill(&format!("#c1-o{j}-sv"), sv).await;
+        browser.fill(&format!("#c1-o{j}-en"), en).await;
     }
     let trustees = [
         "Valnämndens ordförande",
@@ -232,24 +196,26 @@ async fn admins_run_an_election_and_the_orderer_reviews_it() {
         "IT-säkerhet",
     ];
     for (k, name) in trustees.iter().enumerate() {
-        fill(&browser, &format!("#t{k}-name"), name).await;
+        browser.fill(&format!("#t{k}-name"), name).await;
     }
-    fill(&browser, "#f-threshold", "2").await;
-    fill(&browser, "#f-orderer-name", "Prefekt Eva").await;
-    fill(&browser, "#f-orderer-email", "prefekt@math.example.edu").await;
+    browser.fill("#f-threshold", "2").await;
+    browser.fill("#f-orderer-name", "Prefekt Eva").await;
+    browser
+        .fill("#f-orderer-email", "prefekt@math.example.edu")
+        .await;
     // A rule the page lets through but the server refuses: its reason shows at the field.
-    click(&browser, "#c1-type option[value=\"score\"]").await;
-    fill(&browser, "#c1-pom", "5000").await;
-    click(&browser, "#create-submit").await;
+    browser.click("#c1-type option[value=\"score\"]").await;
+    browser.fill("#c1-pom", "5000").await;
+    browser.click("#create-submit").await;
     let refused = browser
         .wait_text("#create-error", "The server refused the election")
         .await;
     assert!(refused.contains("ranges too large"), "{refused}");
-    let at_field = text_of(&browser, "#c1-type-error").await;
+    let at_field = browser.text_of("#c1-type-error").await;
     assert!(at_field.contains("ranges too large"), "{at_field}");
     let listed = admin.get("/admin/elections").await.expect(200).json();
     assert_eq!(listed, json!([]), "nothing created");
-    click(&browser, "#c1-type option[value=\"single\"]").await;
+    browser.click("#c1-type option[value=\"single\"]").await;
     assert_eq!(
         browser
             .eval("return document.getElementById('c1-o1-sv').value;", vec![])
@@ -257,12 +223,12 @@ async fn admins_run_an_election_and_the_orderer_reviews_it() {
         json!("Nej"),
         "nothing typed is lost"
     );
-    click(&browser, "#create-submit").await;
+    browser.click("#create-submit").await;
     let created = created_from_page(&browser, public_url).await;
     assert_eq!(created.trustees.len(), 3);
     assert_eq!(created.trustees[1].name, trustees[1]);
     let id = created.id.clone();
-    assert_translated(&browser, "created").await;
+    browser.assert_translated("created").await;
 
     // What the server stored is what the form said, in both languages.
     let stored = admin
@@ -289,12 +255,13 @@ async fn admins_run_an_election_and_the_orderer_reviews_it() {
     assert!(manifest.voting_period.is_none());
 
     // The roll with errors: every bad line reported, in words, and nothing imported.
-    click(&browser, "#created-continue").await;
+    browser.click("#created-continue").await;
     browser.wait_visible("#roll-text").await;
-    assert!(text_of(&browser, "#detail-title")
+    assert!(browser
+        .text_of("#detail-title")
         .await
         .contains("Teachers and researchers"));
-    let facts = text_of(&browser, "#detail-body dl.facts").await;
+    let facts = browser.text_of("#detail-body dl.facts").await;
     assert!(
         facts.contains("2 of 3 needed to count") && facts.contains("Members, Shall the board"),
         "{facts}"
@@ -310,8 +277,8 @@ async fn admins_run_an_election_and_the_orderer_reviews_it() {
         .map(|l| l.split(':').next().unwrap().parse().unwrap())
         .collect();
     assert_eq!(expected, [7, 8, 9, 10, 11, 12, 13]);
-    fill(&browser, "#roll-text", &bad_roll).await;
-    click(&browser, "#roll-submit").await;
+    browser.fill("#roll-text", &bad_roll).await;
+    browser.click("#roll-submit").await;
     browser.wait_visible("#roll-errors").await;
     let shown = browser
         .eval(
@@ -341,12 +308,12 @@ async fn admins_run_an_election_and_the_orderer_reviews_it() {
     );
     assert_eq!(reasons[&12].0, "weight_not_number");
     assert_eq!(reasons[&13].0, "too_many_fields");
-    let summary = text_of(&browser, "#roll-errors-summary").await;
+    let summary = browser.text_of("#roll-errors-summary").await;
     assert!(
         summary.contains("7 errors") && summary.contains("nothing was imported"),
         "{summary}"
     );
-    assert!(text_of(&browser, "#roll-stats").await.contains("No roll"));
+    assert!(browser.text_of("#roll-stats").await.contains("No roll"));
     assert_eq!(
         browser
             .eval(
@@ -375,7 +342,7 @@ async fn admins_run_an_election_and_the_orderer_reviews_it() {
         "no ceremony without a roll"
     );
     assert_file(&browser.screenshot("admin-roll-errors").await);
-    assert_translated(&browser, "roll errors").await;
+    browser.assert_translated("roll errors").await;
 
     // A good roll, from a file.
     let (roll, _) = election::roll("math.example.edu", VOTERS);
@@ -387,7 +354,7 @@ async fn admins_run_an_election_and_the_orderer_reviews_it() {
         .send_keys(roll_path.to_str().unwrap())
         .await
         .expect("choosing the roll file");
-    let imported = text_of(&browser, "#roll-result[data-ok=\"true\"]").await;
+    let imported = browser.text_of("#roll-result[data-ok=\"true\"]").await;
     assert!(imported.contains("4 voters"), "{imported}");
     browser
         .wait_text("#roll-stats", "4 voters on the roll")
@@ -403,9 +370,9 @@ async fn admins_run_an_election_and_the_orderer_reviews_it() {
     );
 
     // The key ceremony, followed live while the trustees post over the API.
-    click(&browser, "#ceremony-start").await;
+    browser.click("#ceremony-start").await;
     browser.wait_for("#ceremony-progress").await;
-    let waiting = text_of(&browser, "#ceremony-status").await;
+    let waiting = browser.text_of("#ceremony-status").await;
     assert!(waiting.contains("Round 1 of 3: 0 of 3"), "{waiting}");
     let shares = election::run_ceremony(&api, &created, &mut rng).await;
     browser.wait_visible("#ceremony-done").await;
@@ -423,18 +390,20 @@ async fn admins_run_an_election_and_the_orderer_reviews_it() {
         )
         .await;
     assert_eq!(announced, json!("The election is now: Awaiting approval."));
-    let approval = text_of(&browser, "#approval-status[data-approval=\"waiting\"]").await;
+    let approval = browser
+        .text_of("#approval-status[data-approval=\"waiting\"]")
+        .await;
     assert!(approval.contains("waiting for approval"), "{approval}");
     let fingerprint = board_fingerprint(&api, &id).await;
-    assert_eq!(text_of(&browser, "#detail-fingerprint").await, fingerprint);
+    assert_eq!(browser.text_of("#detail-fingerprint").await, fingerprint);
     assert_file(&browser.screenshot("admin-election-en").await);
-    assert_translated(&browser, "election (en)").await;
+    browser.assert_translated("election (en)").await;
     eprintln!("ceremony done after {:?}", started.elapsed());
 
     // A second election, imported from the teachers manifest file; its orderer rejects it.
     browser.goto(&format!("{base}/admin?lang=en#/new")).await;
     browser.wait_visible("#f-event-sv").await;
-    click(&browser, "#import summary").await;
+    browser.click("#import summary").await;
     let manifest_path = repo_root()
         .join("tests/fixtures/manifests/teachers.json")
         .canonicalize()
@@ -466,9 +435,11 @@ async fn admins_run_an_election_and_the_orderer_reviews_it() {
             "teachers"
         ])
     );
-    fill(&browser, "#f-orderer-name", "Prefekt Eva").await;
-    fill(&browser, "#f-orderer-email", "prefekt@math.example.edu").await;
-    click(&browser, "#create-submit").await;
+    browser.fill("#f-orderer-name", "Prefekt Eva").await;
+    browser
+        .fill("#f-orderer-email", "prefekt@math.example.edu")
+        .await;
+    browser.click("#create-submit").await;
     let second = created_from_page(&browser, public_url).await;
     let teachers = election::manifest("teachers");
     let stored = admin
@@ -491,12 +462,12 @@ async fn admins_run_an_election_and_the_orderer_reviews_it() {
         .goto(&format!("{}?lang=en", second.orderer_link))
         .await;
     browser.wait_visible("#reject-form").await;
-    click(&browser, "#reject").await;
+    browser.click("#reject").await;
     browser.wait_text("#reject-error", "Write a reason").await;
     assert_eq!(api.state(&second.id).await, "awaiting_approval");
     let reason = "The deputies contest lacks a candidate.";
-    fill(&browser, "#reject-reason", reason).await;
-    click(&browser, "#reject").await;
+    browser.fill("#reject-reason", reason).await;
+    browser.click("#reject").await;
     browser
         .wait_text("[data-decision=\"rejected\"]", "You have rejected")
         .await;
@@ -517,7 +488,7 @@ async fn admins_run_an_election_and_the_orderer_reviews_it() {
     browser
         .goto(&format!("{base}/admin?lang=en#/elections/{}", second.id))
         .await;
-    assert_eq!(text_of(&browser, "#rejection-reason").await, reason);
+    assert_eq!(browser.text_of("#rejection-reason").await, reason);
     browser.wait_text("#approval-status", "rejected").await;
 
     // The orderer of the first election reviews it in Swedish and approves.
@@ -527,17 +498,17 @@ async fn admins_run_an_election_and_the_orderer_reviews_it() {
     browser.wait_visible("#approve-form").await;
     assert_eq!(browser.page_lang().await, "sv");
     assert_eq!(
-        text_of(&browser, "#orderer-heading").await,
+        browser.text_of("#orderer-heading").await,
         "Granska och godkänn valet"
     );
-    let shown_fingerprint = text_of(&browser, "#fingerprint").await;
+    let shown_fingerprint = browser.text_of("#fingerprint").await;
     assert_eq!(
         shown_fingerprint.len(),
         64 + 15,
         "16 groups: {shown_fingerprint}"
     );
     assert_eq!(shown_fingerprint.replace(' ', ""), fingerprint);
-    let review = text_of(&browser, "#review").await;
+    let review = browser.text_of("#review").await;
     for text in [
         "Ledamöter",
         "Members",
@@ -560,13 +531,13 @@ async fn admins_run_an_election_and_the_orderer_reviews_it() {
         )
         .await;
     assert!(check.contains("exakt det här fingeravtrycket"), "{check}");
-    assert_translated(&browser, "orderer (sv)").await;
+    browser.assert_translated("orderer (sv)").await;
     assert_file(&browser.screenshot("orderer-sv").await);
-    click(&browser, "#approve").await;
+    browser.click("#approve").await;
     browser.wait_text("#approve-error", "Kryssa i rutan").await;
     assert_eq!(api.state(&id).await, "awaiting_approval");
-    click(&browser, "#approve-confirm").await;
-    click(&browser, "#approve").await;
+    browser.click("#approve-confirm").await;
+    browser.click("#approve").await;
     browser
         .wait_text("[data-decision=\"approved\"]", "Godkänt av Prefekt Eva")
         .await;
@@ -587,7 +558,7 @@ async fn admins_run_an_election_and_the_orderer_reviews_it() {
     browser
         .goto(&format!("{base}/admin?lang=en#/elections/{id}"))
         .await;
-    click(&browser, "#open-voting").await;
+    browser.click("#open-voting").await;
     browser.wait_text("#turnout", "0 of 4 voters").await;
     let context = election::booth_context(&api, &id).await;
     assert_eq!(context.fingerprint.to_hex(), fingerprint);
@@ -617,20 +588,20 @@ async fn admins_run_an_election_and_the_orderer_reviews_it() {
         .wait_text("#turnout", "2 of 4 voters have voted")
         .await;
     assert!(turnout.contains("50.0%"), "{turnout}");
-    click(&browser, "#lang-switch button[data-lang=\"sv\"]").await;
+    browser.click("#lang-switch button[data-lang=\"sv\"]").await;
     let turnout = browser.wait_text("#turnout", "2 av 4 väljare").await;
     assert!(turnout.contains("50,0"), "{turnout}");
-    assert_translated(&browser, "election (sv)").await;
-    click(&browser, "#lang-switch button[data-lang=\"en\"]").await;
+    browser.assert_translated("election (sv)").await;
+    browser.click("#lang-switch button[data-lang=\"en\"]").await;
     browser.wait_text("#turnout", "2 of 4").await;
-    click(&browser, "#close-voting").await;
+    browser.click("#close-voting").await;
     browser.wait_text("#close-warning", "final").await;
     assert_eq!(
         api.state(&id).await,
         "open",
         "nothing closes before the confirmation"
     );
-    click(&browser, "#close-confirm").await;
+    browser.click("#close-confirm").await;
     browser.wait_text("#decryption", "0 of the 2 needed").await;
 
     // The count: two trustees decrypt; the page shows the result's links.
@@ -639,7 +610,7 @@ async fn admins_run_an_election_and_the_orderer_reviews_it() {
         "published"
     );
     browser.wait_visible("#published").await;
-    let by = text_of(&browser, "#decrypted-by").await;
+    let by = browser.text_of("#decrypted-by").await;
     assert!(by.contains(trustees[0]) && by.contains(trustees[2]), "{by}");
     let href = |css: &'static str| {
         let browser = &browser;
@@ -692,12 +663,16 @@ async fn admins_run_an_election_and_the_orderer_reviews_it() {
 
     // The list: both elections, their states, the result document for the selection.
     browser.goto(&format!("{base}/admin?lang=en#/")).await;
-    let first = text_of(&browser, &format!("li[data-election=\"{id}\"]")).await;
+    let first = browser
+        .text_of(&format!("li[data-election=\"{id}\"]"))
+        .await;
     assert!(
         first.contains("Result published") && first.contains("2 ballots cast"),
         "{first}"
     );
-    let rejected = text_of(&browser, &format!("li[data-election=\"{}\"]", second.id)).await;
+    let rejected = browser
+        .text_of(&format!("li[data-election=\"{}\"]", second.id))
+        .await;
     assert!(rejected.contains("Rejected"), "{rejected}");
     assert!(
         rejected.contains("1 March 2027 at 09:00"),
@@ -726,7 +701,7 @@ async fn admins_run_an_election_and_the_orderer_reviews_it() {
             .as_bool()
             == Some(false)
     );
-    click(&browser, &format!("#doc-{id}")).await;
+    browser.click(&format!("#doc-{id}")).await;
     browser
         .wait_text("#documents-selection", "Elections selected: 1")
         .await;
@@ -735,7 +710,7 @@ async fn admins_run_an_election_and_the_orderer_reviews_it() {
         format!("/api/v1/results.csv?elections={id}")
     );
     assert_file(&browser.screenshot("admin-elections").await);
-    assert_translated(&browser, "elections").await;
+    browser.assert_translated("elections").await;
 
     // A narrow phone: the list fits; then sign out.
     browser.client.set_window_size(320, 800).await.unwrap();
@@ -761,10 +736,10 @@ async fn admins_run_an_election_and_the_orderer_reviews_it() {
         overflow.as_i64().unwrap_or(1) <= 0,
         "the form fits 320 px: {overflow}"
     );
-    assert_translated(&browser, "new election (sv)").await;
+    browser.assert_translated("new election (sv)").await;
     assert_file(&browser.screenshot("admin-new-phone-sv").await);
     browser.client.set_window_size(1280, 900).await.unwrap();
-    click(&browser, "#logout").await;
+    browser.click("#logout").await;
     browser.wait_visible("#login-view").await;
     browser.goto(&format!("{base}/admin?lang=en")).await;
     browser.wait_visible("#login-view").await;

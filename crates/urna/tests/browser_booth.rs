@@ -12,7 +12,6 @@ mod support;
 use std::time::Instant;
 
 use fantoccini::key::Key;
-use fantoccini::Locator;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use serde_json::{json, Value};
@@ -22,15 +21,6 @@ use support::http::{Admin, Api};
 use support::{Database, Server, ServerOptions};
 
 const VOTERS: usize = 4;
-
-async fn text_of(browser: &Browser, css: &str) -> String {
-    browser
-        .wait_visible(css)
-        .await
-        .text()
-        .await
-        .unwrap_or_default()
-}
 
 async fn attr(browser: &Browser, css: &str, name: &str) -> Value {
     browser
@@ -63,29 +53,10 @@ async fn exists(browser: &Browser, css: &str) -> bool {
         .unwrap_or(false)
 }
 
-async fn click(browser: &Browser, css: &str) {
-    browser
-        .client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("click {css}: {e}"));
-}
-
 /// Tabs to `css` and presses a key there (keyboard only).
 async fn tab_press(browser: &Browser, css: &str, key: Key) {
     browser.tab_to(css, 40).await;
     browser.press(key).await;
-}
-
-async fn assert_translated(browser: &Browser, page: &str) {
-    let missing = browser.missing_translations().await;
-    assert!(
-        missing.is_empty(),
-        "{page}: missing translations {missing:?}"
-    );
 }
 
 /// The page's step heading has the focus (moved there on every step).
@@ -183,22 +154,19 @@ async fn voters_vote_audit_and_cast_in_the_booth() {
     );
     browser.wait_for("#ballot-form").await;
     assert_heading_focused(&browser, "ballot").await;
-    assert_eq!(
-        text_of(&browser, "#election-title").await,
-        manifest.title.en
-    );
-    let period = text_of(&browser, "#voting-period").await;
+    assert_eq!(browser.text_of("#election-title").await, manifest.title.en);
+    let period = browser.text_of("#voting-period").await;
     assert!(period.contains("2027"), "{period}");
     assert!(
         !exists(&browser, "#voter-weight").await,
         "a weight of 1 is not shown"
     );
-    let rules = text_of(&browser, "#contest-rules-0").await;
+    let rules = browser.text_of("#contest-rules-0").await;
     assert!(
         rules.contains("at most 3") && rules.contains("vote blank"),
         "{rules}"
     );
-    let rules = text_of(&browser, "#contest-rules-1").await;
+    let rules = browser.text_of("#contest-rules-1").await;
     assert!(rules.contains("exactly one"), "{rules}");
     assert_eq!(attr(&browser, "#c0-0", "type").await, json!("checkbox"));
     assert_eq!(attr(&browser, "#c1-0", "type").await, json!("radio"));
@@ -235,7 +203,7 @@ async fn voters_vote_audit_and_cast_in_the_booth() {
     );
     // Trying to go on anyway: the reason names the contest and the focus goes back to it.
     tab_press(&browser, "#to-review", Key::Enter).await;
-    let reason = text_of(&browser, "#next-reason").await;
+    let reason = browser.text_of("#next-reason").await;
     assert!(reason.contains(&manifest.contests[0].title.en), "{reason}");
     assert!(browser.focused_matches("#contest-0 input").await);
     assert_eq!(attr(&browser, "#step", "data-step").await, json!("choose"));
@@ -249,12 +217,12 @@ async fn voters_vote_audit_and_cast_in_the_booth() {
         attr(&browser, "#to-review", "aria-disabled").await,
         json!("false")
     );
-    assert_translated(&browser, "ballot (en)").await;
+    browser.assert_translated("ballot (en)").await;
     support::browser::assert_file(&browser.screenshot("booth-en").await);
 
     // Review: the choices listed; on to encryption.
     tab_press(&browser, "#to-review", Key::Enter).await;
-    let review = text_of(&browser, "#review-list").await;
+    let review = browser.text_of("#review-list").await;
     for name in &members[..3] {
         assert!(review.contains(name), "{review}");
     }
@@ -265,25 +233,25 @@ async fn voters_vote_audit_and_cast_in_the_booth() {
     assert_heading_focused(&browser, "review").await;
     tab_press(&browser, "#encrypt", Key::Enter).await;
     browser.wait_for("#encrypted").await;
-    let spoiled = text_of(&browser, "#pending-code").await;
+    let spoiled = browser.text_of("#pending-code").await;
     assert_eq!(spoiled.len(), 19, "a tracking code: {spoiled}");
     assert_heading_focused(&browser, "encrypted").await;
 
     // Audit once.
     tab_press(&browser, "#audit", Key::Enter).await;
-    let check = text_of(&browser, "#audit-check").await;
+    let check = browser.text_of("#audit-check").await;
     assert_eq!(
         attr(&browser, "#audit-check", "data-ok").await,
         json!("true"),
         "{check}"
     );
     assert!(check.contains("Audit passed"), "{check}");
-    let opened = text_of(&browser, "#audit-list").await;
+    let opened = browser.text_of("#audit-list").await;
     assert!(
         members[..3].iter().all(|n| opened.contains(n)) && opened.contains(second[1]),
         "{opened}"
     );
-    assert!(text_of(&browser, "#spoiled").await.contains(&spoiled));
+    assert!(browser.text_of("#spoiled").await.contains(&spoiled));
     support::browser::assert_file(&browser.screenshot("booth-audit-en").await);
     tab_press(&browser, "#audit-download", Key::Enter).await;
     let file = browser.wait_download(".json").await;
@@ -365,11 +333,11 @@ async fn voters_vote_audit_and_cast_in_the_booth() {
     tab_press(&browser, "#c0-2", Key::Space).await;
     assert!(!checked(&browser, "#c0-2").await);
     tab_press(&browser, "#to-review", Key::Enter).await;
-    let review = text_of(&browser, "#review-list").await;
+    let review = browser.text_of("#review-list").await;
     assert!(!review.contains(members[2]), "{review}");
     tab_press(&browser, "#encrypt", Key::Enter).await;
     browser.wait_for("#encrypted").await;
-    let pending = text_of(&browser, "#pending-code").await;
+    let pending = browser.text_of("#pending-code").await;
     assert_ne!(pending, spoiled, "a new encryption, a new tracking code");
     let browser_ms = browser
         .eval(
@@ -380,10 +348,10 @@ async fn voters_vote_audit_and_cast_in_the_booth() {
         .as_f64()
         .expect("the page measured its encryption");
     tab_press(&browser, "#cast", Key::Enter).await;
-    let receipt = text_of(&browser, "#receipt").await;
+    let receipt = browser.text_of("#receipt").await;
     assert!(receipt.contains("final"), "{receipt}");
     assert_heading_focused(&browser, "receipt").await;
-    let code = text_of(&browser, "#tracking-code").await;
+    let code = browser.text_of("#tracking-code").await;
     assert_eq!(code, pending, "the cast ballot is the one encrypted");
     let found = api
         .get(&format!("/elections/{}/ballots/{code}", e.id))
@@ -398,7 +366,7 @@ async fn voters_vote_audit_and_cast_in_the_booth() {
     let board = election::BoardSummary::parse(&api.board_jsonl(&e.id).await);
     assert!(board.codes().contains(&code) && !board.codes().contains(&spoiled));
     assert_eq!(board.ballots.len(), 1);
-    assert_translated(&browser, "receipt (en)").await;
+    browser.assert_translated("receipt (en)").await;
     support::browser::assert_file(&browser.screenshot("booth-receipt-en").await);
     // The check link opens the observer page, which finds the ballot.
     assert_eq!(
@@ -406,7 +374,7 @@ async fn voters_vote_audit_and_cast_in_the_booth() {
         json!(format!("/elections/{}?code={code}", e.id))
     );
     tab_press(&browser, "#check-link", Key::Enter).await;
-    let lookup = text_of(&browser, "#lookup-result[data-found=\"true\"]").await;
+    let lookup = browser.text_of("#lookup-result[data-found=\"true\"]").await;
     assert!(lookup.contains(&code), "{lookup}");
     let mut expected = election::zero_totals(&manifest);
     election::add_vote(
@@ -424,16 +392,13 @@ async fn voters_vote_audit_and_cast_in_the_booth() {
         .await;
     assert_eq!(browser.page_lang().await, "sv");
     browser.wait_for("#ballot-form").await;
-    let heading = text_of(&browser, "#step-heading").await;
+    let heading = browser.text_of("#step-heading").await;
     assert_eq!(heading, booth_text("sv", "ballot.heading"));
     assert_ne!(heading, booth_text("en", "ballot.heading"));
-    assert_eq!(
-        text_of(&browser, "#election-title").await,
-        manifest.title.sv
-    );
+    assert_eq!(browser.text_of("#election-title").await, manifest.title.sv);
     // A blank vote together with a name is refused; the blank vote alone is fine.
-    click(&browser, "#c0-7").await;
-    click(&browser, "#c0-4").await;
+    browser.click("#c0-7").await;
+    browser.click("#c0-4").await;
     let status = browser
         .wait_for("#contest-status-0[data-valid=\"false\"]")
         .await
@@ -441,35 +406,35 @@ async fn voters_vote_audit_and_cast_in_the_booth() {
         .await
         .unwrap();
     assert_eq!(status, booth_text("sv", "status.blank_and_options"));
-    click(&browser, "#c0-4").await;
+    browser.click("#c0-4").await;
     browser
         .wait_for("#contest-status-0[data-valid=\"true\"]")
         .await;
-    click(&browser, "#c1-2").await;
+    browser.click("#c1-2").await;
     browser
         .wait_for("#contest-status-1[data-valid=\"true\"]")
         .await;
-    assert_translated(&browser, "ballot (sv)").await;
+    browser.assert_translated("ballot (sv)").await;
     support::browser::assert_file(&browser.screenshot("booth-sv").await);
-    click(&browser, "#to-review").await;
-    let review = text_of(&browser, "#review-list").await;
+    browser.click("#to-review").await;
+    let review = browser.text_of("#review-list").await;
     assert!(
         review.contains(&booth_text("sv", "review.blank"))
             && review.contains(&manifest.contests[1].options[2].label.sv),
         "{review}"
     );
-    assert_translated(&browser, "review (sv)").await;
-    click(&browser, "#encrypt").await;
+    browser.assert_translated("review (sv)").await;
+    browser.click("#encrypt").await;
     browser.wait_for("#cast").await;
-    assert_translated(&browser, "encrypted (sv)").await;
-    click(&browser, "#cast").await;
-    let code2 = text_of(&browser, "#tracking-code").await;
-    let receipt = text_of(&browser, "#receipt").await;
+    browser.assert_translated("encrypted (sv)").await;
+    browser.click("#cast").await;
+    let code2 = browser.text_of("#tracking-code").await;
+    let receipt = browser.text_of("#receipt").await;
     assert!(
         receipt.contains(&booth_text("sv", "receipt.final")),
         "{receipt}"
     );
-    assert_translated(&browser, "receipt (sv)").await;
+    browser.assert_translated("receipt (sv)").await;
     api.get(&format!("/elections/{}/ballots/{code2}", e.id))
         .await
         .expect(200);
@@ -481,7 +446,7 @@ async fn voters_vote_audit_and_cast_in_the_booth() {
 
     // ---- Voter 1's link again: already voted, no ballot -----------------------------------------
     open(&browser, &with_lang(&links[0], &public, &base, "en")).await;
-    let blocked = text_of(&browser, "#blocked[data-reason=\"voted\"]").await;
+    let blocked = browser.text_of("#blocked[data-reason=\"voted\"]").await;
     assert!(blocked.contains("already been cast"), "{blocked}");
     assert!(!exists(&browser, "#ballot-form").await);
     assert!(!exists(&browser, "input[type=checkbox], input[type=radio]").await);
@@ -500,7 +465,7 @@ async fn voters_vote_audit_and_cast_in_the_booth() {
         attr(&browser, "#setup-error", "data-code").await,
         json!("not_on_roll")
     );
-    let failed = text_of(&browser, "#setup-status").await;
+    let failed = browser.text_of("#setup-status").await;
     assert!(failed.contains("not let you vote"), "{failed}");
     assert!(!exists(&browser, "#ballot-form").await);
     // Not a credential at all, and no fragment.
@@ -509,10 +474,12 @@ async fn voters_vote_audit_and_cast_in_the_booth() {
         format!("{base}/vote/{}?lang=en", e.id),
     ] {
         open(&browser, &link).await;
-        let error = text_of(&browser, "#page-error[data-code=\"bad_credential\"]").await;
+        let error = browser
+            .text_of("#page-error[data-code=\"bad_credential\"]")
+            .await;
         assert!(error.contains("incomplete or damaged"), "{link}: {error}");
         assert!(!exists(&browser, "#ballot-form").await, "{link}");
-        assert_translated(&browser, "bad link").await;
+        browser.assert_translated("bad link").await;
     }
 
     // ---- A phone: the booth fits 360 px -----------------------------------------------------
@@ -532,9 +499,9 @@ async fn voters_vote_audit_and_cast_in_the_booth() {
     support::browser::assert_file(&browser.screenshot("booth-phone").await);
 
     // Voter 4 on the phone: choices survive a switch of language…
-    click(&browser, "#c0-1").await;
-    click(&browser, "#c1-3").await;
-    click(&browser, "#lang-switch button[data-lang=\"en\"]").await;
+    browser.click("#c0-1").await;
+    browser.click("#c1-3").await;
+    browser.click("#lang-switch button[data-lang=\"en\"]").await;
     browser
         .wait_text("#step-heading", &booth_text("en", "ballot.heading"))
         .await;
@@ -544,11 +511,11 @@ async fn voters_vote_audit_and_cast_in_the_booth() {
         attr(&browser, "#to-review", "aria-disabled").await,
         json!("false")
     );
-    assert_translated(&browser, "after the language switch").await;
-    click(&browser, "#to-review").await;
-    click(&browser, "#encrypt").await;
+    browser.assert_translated("after the language switch").await;
+    browser.click("#to-review").await;
+    browser.click("#encrypt").await;
     browser.wait_for("#cast").await;
-    let pending4 = text_of(&browser, "#pending-code").await;
+    let pending4 = browser.text_of("#pending-code").await;
     // …and a cast whose request fails, then whose answer is lost: the same encrypted ballot
     // is sent again, and the page ends with its receipt, not a second ballot.
     browser
@@ -565,23 +532,23 @@ async fn voters_vote_audit_and_cast_in_the_booth() {
             vec![],
         )
         .await;
-    click(&browser, "#cast").await;
-    let failed = text_of(&browser, "#cast-error[data-code=\"network\"]").await;
+    browser.click("#cast").await;
+    let failed = browser.text_of("#cast-error[data-code=\"network\"]").await;
     assert!(
         failed.contains(&booth_text("en", "cast.uncertain")),
         "{failed}"
     );
-    assert_eq!(text_of(&browser, "#pending-code").await, pending4);
+    assert_eq!(browser.text_of("#pending-code").await, pending4);
     api.get(&format!("/elections/{}/ballots/{pending4}", e.id))
         .await
         .expect(404);
-    let again = text_of(&browser, "#cast").await;
+    let again = browser.text_of("#cast").await;
     assert_eq!(again, booth_text("en", "encrypted.cast_again"));
     assert!(
         !exists(&browser, "#audit").await,
         "a ballot sent once can no longer be audited"
     );
-    click(&browser, "#cast").await;
+    browser.click("#cast").await;
     support::wait_until_async(
         std::time::Duration::from_secs(30),
         "the second attempt's ballot on the board",
@@ -595,18 +562,18 @@ async fn voters_vote_audit_and_cast_in_the_booth() {
     .await;
     browser.wait_for("#cast-error[data-code=\"network\"]").await;
     browser.wait_for("#cast:not([disabled])").await;
-    click(&browser, "#cast").await;
-    assert_eq!(text_of(&browser, "#tracking-code").await, pending4);
+    browser.click("#cast").await;
+    assert_eq!(browser.text_of("#tracking-code").await, pending4);
     let board = election::BoardSummary::parse(&api.board_jsonl(&e.id).await);
     assert_eq!(board.ballots.len(), 3, "one ballot per voter");
     board.assert_one_ballot_per_credential();
     // The receipt as a file, and the copy button answers.
-    click(&browser, "#receipt-download").await;
+    browser.click("#receipt-download").await;
     let receipt_file = browser.wait_download(".txt").await;
     let receipt_text = std::fs::read_to_string(&receipt_file).unwrap();
     assert!(receipt_text.contains(&pending4), "{receipt_text}");
-    click(&browser, "#copy-code").await;
-    let copied = text_of(&browser, "#copy-status").await;
+    browser.click("#copy-code").await;
+    let copied = browser.text_of("#copy-status").await;
     assert!(!copied.is_empty());
     election::add_vote(
         &mut expected,
@@ -641,7 +608,7 @@ async fn voters_vote_audit_and_cast_in_the_booth() {
     let link = link_of(weighted.id.clone()).await;
     open(&browser, &with_lang(&link, &public, &base, "en")).await;
     browser.wait_for("#ballot-form").await;
-    let weight = text_of(&browser, "#voter-weight").await;
+    let weight = browser.text_of("#voter-weight").await;
     assert_eq!(
         weight,
         booth_text("en", "facts.weight_value").replace("{weight}", "3"),
@@ -649,13 +616,13 @@ async fn voters_vote_audit_and_cast_in_the_booth() {
     );
     let link = link_of(scheduled.id.clone()).await;
     open(&browser, &with_lang(&link, &public, &base, "en")).await;
-    let blocked = text_of(&browser, "#blocked[data-reason=\"scheduled\"]").await;
+    let blocked = browser.text_of("#blocked[data-reason=\"scheduled\"]").await;
     assert!(
         blocked.contains(&booth_text("en", "blocked.not_open_heading")),
         "{blocked}"
     );
     assert!(!exists(&browser, "#ballot-form").await);
-    assert_translated(&browser, "not open yet").await;
+    browser.assert_translated("not open yet").await;
 
     // Native encryption of the same ballot, for comparison (printed, not asserted).
     let key = election::key_of_link(&links[3], &e.setup_hash());
@@ -690,7 +657,7 @@ async fn voters_vote_audit_and_cast_in_the_booth() {
     );
     // Voter 3 never voted; now the booth says voting has closed and offers no ballot.
     open(&browser, &with_lang(&links[2], &public, &base, "en")).await;
-    let closed = text_of(&browser, "#blocked[data-reason=\"closed\"]").await;
+    let closed = browser.text_of("#blocked[data-reason=\"closed\"]").await;
     assert!(
         closed.contains(&booth_text("en", "blocked.closed_heading")),
         "{closed}"

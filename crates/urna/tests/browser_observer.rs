@@ -38,23 +38,6 @@ async fn look_up(browser: &Browser, text: &str) {
         .expect("click");
 }
 
-async fn text_of(browser: &Browser, css: &str) -> String {
-    browser
-        .wait_visible(css)
-        .await
-        .text()
-        .await
-        .unwrap_or_default()
-}
-
-async fn assert_translated(browser: &Browser, page: &str) {
-    let missing = browser.missing_translations().await;
-    assert!(
-        missing.is_empty(),
-        "{page}: missing translations {missing:?}"
-    );
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn observers_look_up_read_and_verify_an_election() {
     let Some(browser) = Browser::start(1280, 900).await else {
@@ -131,11 +114,11 @@ async fn observers_look_up_read_and_verify_an_election() {
     // The index lists the election under its event.
     browser.goto(&format!("{base}/?lang=en")).await;
     let item = format!("li[data-election=\"{}\"]", e.id);
-    let text = text_of(&browser, &item).await;
+    let text = browser.text_of(&item).await;
     assert!(text.contains(&manifest.title.en), "{text}");
     assert!(text.contains("Result published"), "{text}");
     assert!(text.contains(&format!("Ballots cast: {CAST}")), "{text}");
-    let groups = text_of(&browser, "#elections").await;
+    let groups = browser.text_of("#elections").await;
     assert!(groups.contains(&manifest.event.en), "{groups}");
     let href = browser
         .eval(
@@ -144,7 +127,7 @@ async fn observers_look_up_read_and_verify_an_election() {
         )
         .await;
     assert_eq!(href.as_str(), Some(format!("/elections/{}", e.id).as_str()));
-    assert_translated(&browser, "index").await;
+    browser.assert_translated("index").await;
 
     // The election page, opened as the booth links to it: the ballot is found and counted.
     let page = format!("{base}/elections/{}", e.id);
@@ -154,15 +137,12 @@ async fn observers_look_up_read_and_verify_an_election() {
             codes[0].to_lowercase().replace('-', " ")
         ))
         .await;
-    let found = text_of(&browser, "#lookup-result[data-found=\"true\"]").await;
+    let found = browser.text_of("#lookup-result[data-found=\"true\"]").await;
     assert!(found.contains(&codes[0]), "{found}");
     assert!(found.contains("counts in the tally"), "{found}");
-    assert_eq!(
-        text_of(&browser, "#election-title").await,
-        manifest.title.en
-    );
-    assert_eq!(text_of(&browser, "#fingerprint").await, fingerprint);
-    let turnout = text_of(&browser, "#turnout").await;
+    assert_eq!(browser.text_of("#election-title").await, manifest.title.en);
+    assert_eq!(browser.text_of("#fingerprint").await, fingerprint);
+    let turnout = browser.text_of("#turnout").await;
     assert!(turnout.contains("4 of 6 voters (66.7%)"), "{turnout}");
     support::browser::assert_file(&browser.screenshot("observer-election-en").await);
 
@@ -175,9 +155,9 @@ async fn observers_look_up_read_and_verify_an_election() {
     assert_eq!(shown_ids, manifest_ids);
     let shown_totals: Vec<Vec<u64>> = shown.into_iter().map(|(_, t)| t).collect();
     assert_eq!(shown_totals, expected, "the page shows the counted votes");
-    let counted = text_of(&browser, "#ballots-counted").await;
+    let counted = browser.text_of("#ballots-counted").await;
     assert!(counted.contains(&CAST.to_string()), "{counted}");
-    let decrypted = text_of(&browser, "#decrypted-by").await;
+    let decrypted = browser.text_of("#decrypted-by").await;
     for name in &manifest.trustees.names[..2] {
         assert!(decrypted.contains(name.as_str()), "{decrypted}");
     }
@@ -188,13 +168,13 @@ async fn observers_look_up_read_and_verify_an_election() {
         )
         .await;
     assert_eq!(bars_hidden, Value::Bool(true), "bars are decoration");
-    let commands = text_of(&browser, "#record-commands").await;
+    let commands = browser.text_of("#record-commands").await;
     assert!(
         commands.contains(&format!("urna record --server {base} --election {}", e.id))
             && commands.contains("urna verify"),
         "{commands}"
     );
-    let board = text_of(&browser, "#board-table").await;
+    let board = browser.text_of("#board-table").await;
     assert!(
         board.contains("Election set up") && board.contains("Ballot"),
         "{board}"
@@ -202,10 +182,12 @@ async fn observers_look_up_read_and_verify_an_election() {
 
     // By hand: another cast ballot, an absent code, garbage.
     look_up(&browser, &codes[1]).await;
-    let found = text_of(&browser, "#lookup-result[data-found=\"true\"]").await;
+    let found = browser.text_of("#lookup-result[data-found=\"true\"]").await;
     assert!(found.contains(&codes[1]), "{found}");
     look_up(&browser, "aaaa-aaaa-aaaa-aaaa").await;
-    let absent = text_of(&browser, "#lookup-result[data-state=\"not_found\"]").await;
+    let absent = browser
+        .text_of("#lookup-result[data-state=\"not_found\"]")
+        .await;
     assert!(absent.contains("AAAA-AAAA-AAAA-AAAA"), "{absent}");
     assert_eq!(
         browser
@@ -217,7 +199,9 @@ async fn observers_look_up_read_and_verify_an_election() {
         json!("false")
     );
     look_up(&browser, "not a code!").await;
-    let bad = text_of(&browser, "#lookup-result[data-state=\"bad_format\"]").await;
+    let bad = browser
+        .text_of("#lookup-result[data-state=\"bad_format\"]")
+        .await;
     assert!(bad.contains("not a tracking code"), "{bad}");
 
     // Verify this election, in the worker.
@@ -229,7 +213,7 @@ async fn observers_look_up_read_and_verify_an_election() {
         .click()
         .await
         .unwrap();
-    let verdict = text_of(&browser, "#verify-verdict[data-ok]").await;
+    let verdict = browser.text_of("#verify-verdict[data-ok]").await;
     let ok = browser
         .eval(
             "return document.getElementById('verify-verdict').dataset.ok;",
@@ -262,7 +246,7 @@ async fn observers_look_up_read_and_verify_an_election() {
         )
         .await;
     support::browser::assert_file(&browser.screenshot("observer-verify-en").await);
-    assert_translated(&browser, "election (en)").await;
+    browser.assert_translated("election (en)").await;
     browser
         .eval(
             "document.getElementById('result').scrollIntoView();",
@@ -325,7 +309,7 @@ async fn observers_look_up_read_and_verify_an_election() {
         .unwrap();
     browser.wait_text("#result-heading", "Resultat").await;
     assert_eq!(browser.page_lang().await, "sv");
-    let turnout = text_of(&browser, "#turnout").await;
+    let turnout = browser.text_of("#turnout").await;
     assert!(
         turnout.contains("4 av 6") && turnout.contains("66,7"),
         "{turnout}"
@@ -341,15 +325,15 @@ async fn observers_look_up_read_and_verify_an_election() {
         shares.iter().all(|s| s.contains(',') && s.contains('%')),
         "Swedish percentages: {shares:?}"
     );
-    let verdict = text_of(&browser, "#verify-verdict").await;
+    let verdict = browser.text_of("#verify-verdict").await;
     assert!(
         verdict.contains("stämmer med det publicerade resultatet"),
         "{verdict}"
     );
-    let lookup = text_of(&browser, "#lookup-result").await;
+    let lookup = browser.text_of("#lookup-result").await;
     assert!(lookup.contains("ingen spårningskod"), "{lookup}");
-    assert!(text_of(&browser, "#board-table").await.contains("Röst"));
-    assert_translated(&browser, "election (sv)").await;
+    assert!(browser.text_of("#board-table").await.contains("Röst"));
+    browser.assert_translated("election (sv)").await;
     browser
         .eval(
             "document.getElementById('result').scrollIntoView();",
@@ -384,7 +368,7 @@ async fn observers_look_up_read_and_verify_an_election() {
         )
         .await;
     support::browser::assert_file(&browser.screenshot("results-phone").await);
-    assert_translated(&browser, "election (phone)").await;
+    browser.assert_translated("election (phone)").await;
 
     // The running election verifies as a partial record and says so.
     browser.client.set_window_size(1280, 900).await.unwrap();
@@ -397,9 +381,9 @@ async fn observers_look_up_read_and_verify_an_election() {
     browser
         .wait_for("#lookup-result[data-found=\"true\"]")
         .await;
-    let pending = text_of(&browser, "#result-pending").await;
+    let pending = browser.text_of("#result-pending").await;
     assert!(pending.contains("not been published"), "{pending}");
-    let note = text_of(&browser, "#verify-partial").await;
+    let note = browser.text_of("#verify-partial").await;
     assert!(note.contains("not finished"), "{note}");
     browser
         .client
@@ -409,7 +393,7 @@ async fn observers_look_up_read_and_verify_an_election() {
         .click()
         .await
         .unwrap();
-    let verdict = text_of(&browser, "#verify-verdict[data-ok]").await;
+    let verdict = browser.text_of("#verify-verdict[data-ok]").await;
     let flags = browser
         .eval(
             "const v = document.getElementById('verify-verdict'); return [v.dataset.ok, v.dataset.partial];",
@@ -418,7 +402,7 @@ async fn observers_look_up_read_and_verify_an_election() {
         .await;
     assert_eq!(flags, json!(["true", "true"]), "{verdict}");
     assert!(verdict.contains("Verified so far"), "{verdict}");
-    assert_translated(&browser, "running election").await;
+    browser.assert_translated("running election").await;
     // Both elections are listed under their one event.
     browser.goto(&format!("{base}/?lang=en")).await;
     browser
@@ -436,7 +420,7 @@ async fn observers_look_up_read_and_verify_an_election() {
     browser
         .goto(&format!("{base}/elections/no-such-election?lang=en"))
         .await;
-    let missing = text_of(&browser, "#page-error").await;
+    let missing = browser.text_of("#page-error").await;
     assert!(missing.contains("no public election"), "{missing}");
 
     eprintln!("observer test took {:?}", started.elapsed());

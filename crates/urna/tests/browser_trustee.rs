@@ -50,41 +50,6 @@ async fn wait_browser_posted(api: &Api, created: &CreatedElection, round: usize)
     .await
 }
 
-async fn text_of(browser: &Browser, css: &str) -> String {
-    browser
-        .wait_visible(css)
-        .await
-        .text()
-        .await
-        .unwrap_or_default()
-}
-
-async fn click(browser: &Browser, css: &str) {
-    browser
-        .client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("clicking {css}: {e}"));
-}
-
-/// Replaces the value of the input at `css` with `text`.
-async fn fill(browser: &Browser, css: &str, text: &str) {
-    let input = browser.wait_visible(css).await;
-    input.clear().await.expect("clear");
-    input.send_keys(text).await.expect("typing");
-}
-
-async fn assert_translated(browser: &Browser, screen: &str) {
-    let missing = browser.missing_translations().await;
-    assert!(
-        missing.is_empty(),
-        "{screen}: missing translations {missing:?}"
-    );
-}
-
 async fn local_storage(browser: &Browser, key: &str) -> Value {
     browser
         .eval(
@@ -145,11 +110,8 @@ async fn a_trustee_runs_the_ceremony_and_decrypts_in_the_browser() {
         )
         .await;
     assert_eq!(kept, json!(created.trustees[0].token));
-    assert_eq!(
-        text_of(&browser, "#election-title").await,
-        manifest.title.en
-    );
-    let role = text_of(&browser, "#role").await;
+    assert_eq!(browser.text_of("#election-title").await, manifest.title.en);
+    let role = browser.text_of("#role").await;
     assert!(
         role.contains("trustee 1 of 3") && role.contains("Any 2 trustees"),
         "{role}"
@@ -164,7 +126,7 @@ async fn a_trustee_runs_the_ceremony_and_decrypts_in_the_browser() {
         )
         .await;
     assert_eq!(rows, json!(3));
-    let names = text_of(&browser, "#trustee-table").await;
+    let names = browser.text_of("#trustee-table").await;
     assert!(names.contains(&manifest.trustees.names[1]), "{names}");
 
     // A short passphrase, then two that differ: refused, nothing posted or kept.
@@ -174,15 +136,17 @@ async fn a_trustee_runs_the_ceremony_and_decrypts_in_the_browser() {
     browser.type_text("kort").await;
     browser.press(Key::Enter).await;
     browser.wait_text("#start-error", "too short").await;
-    fill(&browser, "#passphrase", PASSPHRASE).await;
-    fill(&browser, "#passphrase-again", "korp fyr vinter 1985").await;
+    browser.fill("#passphrase", PASSPHRASE).await;
+    browser
+        .fill("#passphrase-again", "korp fyr vinter 1985")
+        .await;
     browser.press(Key::Enter).await;
     browser.wait_text("#start-error", "differ").await;
     assert!(view(&api, &created, 0).await.round1.is_empty());
     assert_eq!(local_storage(&browser, &state_key).await, Value::Null);
 
     // The right passphrase (keyboard only): the state is sealed, kept, and round 1 posted.
-    fill(&browser, "#passphrase-again", PASSPHRASE).await;
+    browser.fill("#passphrase-again", PASSPHRASE).await;
     browser.press(Key::Enter).await;
     wait_browser_posted(&api, &created, 1).await;
     let state = local_storage(&browser, &state_key).await;
@@ -224,11 +188,13 @@ async fn a_trustee_runs_the_ceremony_and_decrypts_in_the_browser() {
             .unwrap_or(false),
         "no new start after a reload"
     );
-    fill(&browser, "#unlock-passphrase", "not the passphrase").await;
-    click(&browser, "#unlock-submit").await;
+    browser
+        .fill("#unlock-passphrase", "not the passphrase")
+        .await;
+    browser.click("#unlock-submit").await;
     browser.wait_text("#unlock-error", "Wrong passphrase").await;
-    fill(&browser, "#unlock-passphrase", PASSPHRASE).await;
-    click(&browser, "#unlock-submit").await;
+    browser.fill("#unlock-passphrase", PASSPHRASE).await;
+    browser.click("#unlock-submit").await;
     browser
         .wait_text("#ceremony-status", "1 of 3 have posted round 2")
         .await;
@@ -257,7 +223,7 @@ async fn a_trustee_runs_the_ceremony_and_decrypts_in_the_browser() {
         .await;
     assert_eq!(table, json!([2, 1, 1]), "rounds done per trustee");
     support::browser::assert_file(&browser.screenshot("trustee-ceremony-en").await);
-    assert_translated(&browser, "ceremony (en)").await;
+    browser.assert_translated("ceremony (en)").await;
 
     // Round 2 of the others; the page checks its shares (round 3).
     let v = view(&api, &created, 1).await;
@@ -316,14 +282,14 @@ async fn a_trustee_runs_the_ceremony_and_decrypts_in_the_browser() {
             .unwrap_or(false),
         "no 'nothing to do' and no key share before the passphrase"
     );
-    fill(&browser, "#unlock-passphrase", PASSPHRASE).await;
+    browser.fill("#unlock-passphrase", PASSPHRASE).await;
     browser.press(Key::Enter).await;
 
     // The page derives its share and insists on the download before it says "done".
     browser.wait_visible("#backup-download").await;
-    assert_eq!(text_of(&browser, "#key-fingerprint").await, fingerprint);
-    assert_eq!(text_of(&browser, "#fingerprint").await, fingerprint);
-    let required = text_of(&browser, "#backup-required").await;
+    assert_eq!(browser.text_of("#key-fingerprint").await, fingerprint);
+    assert_eq!(browser.text_of("#fingerprint").await, fingerprint);
+    let required = browser.text_of("#backup-required").await;
     assert!(required.contains("not done yet"), "{required}");
     assert!(!browser
         .client
@@ -333,14 +299,14 @@ async fn a_trustee_runs_the_ceremony_and_decrypts_in_the_browser() {
         .is_displayed()
         .await
         .unwrap());
-    let verification = text_of(&browser, "#verification-key").await;
+    let verification = browser.text_of("#verification-key").await;
     assert_eq!(
         verification,
         outcome.verification_keys[0].to_bytes().to_hex(),
         "the page shows trustee 1's verification key as the ceremony made it"
     );
     assert_eq!(
-        text_of(&browser, "#election-key").await,
+        browser.text_of("#election-key").await,
         outcome.election_key.to_bytes().to_hex()
     );
     assert_eq!(
@@ -348,13 +314,13 @@ async fn a_trustee_runs_the_ceremony_and_decrypts_in_the_browser() {
         Value::Null,
         "the ceremony state is dropped once the key share is kept"
     );
-    click(&browser, "#backup-download").await;
+    browser.click("#backup-download").await;
     let file = browser.wait_download(".key.json").await;
     assert_eq!(
         file.file_name().unwrap().to_string_lossy(),
         format!("urna-{id}-trustee-1.key.json")
     );
-    let done = text_of(&browser, "#backup-done").await;
+    let done = browser.text_of("#backup-done").await;
     assert!(
         done.contains(&format!("urna-{id}-trustee-1.key.json"))
             && done.contains("urna trustee decrypt")
@@ -362,7 +328,7 @@ async fn a_trustee_runs_the_ceremony_and_decrypts_in_the_browser() {
         "{done}"
     );
     support::browser::assert_file(&browser.screenshot("trustee-done-en").await);
-    assert_translated(&browser, "done (en)").await;
+    browser.assert_translated("done (en)").await;
 
     // The backup is a sealed key share, opened as `urna trustee decrypt --key` opens it.
     let backup_text = std::fs::read_to_string(&file).unwrap();
@@ -419,9 +385,9 @@ async fn a_trustee_runs_the_ceremony_and_decrypts_in_the_browser() {
     browser.goto(&format!("{page}?lang=sv")).await;
     browser.wait_visible("#decrypt-form").await;
     assert_eq!(browser.page_lang().await, "sv");
-    let heading = text_of(&browser, "#decrypt-heading").await;
+    let heading = browser.text_of("#decrypt-heading").await;
     assert_eq!(heading, "Dekryptera resultatet");
-    click(&browser, "#source-file").await;
+    browser.click("#source-file").await;
     // First a file that is not a key backup: refused before anything is opened or fetched.
     let not_backup = dir.path().join("notes.key.json");
     std::fs::write(&not_backup, r#"{"format":"urna-notes/v1"}"#).unwrap();
@@ -431,8 +397,8 @@ async fn a_trustee_runs_the_ceremony_and_decrypts_in_the_browser() {
         .send_keys(not_backup.to_str().unwrap())
         .await
         .expect("choosing the wrong file");
-    fill(&browser, "#decrypt-passphrase", PASSPHRASE).await;
-    click(&browser, "#decrypt-submit").await;
+    browser.fill("#decrypt-passphrase", PASSPHRASE).await;
+    browser.click("#decrypt-submit").await;
     browser
         .wait_text("#decrypt-error", "ingen säkerhetskopia av en Urna-nyckel")
         .await;
@@ -450,8 +416,10 @@ async fn a_trustee_runs_the_ceremony_and_decrypts_in_the_browser() {
         )
         .await;
     assert_eq!(chosen, json!([1, format!("urna-{id}-trustee-1.key.json")]));
-    fill(&browser, "#decrypt-passphrase", "fel lösenfras helt").await;
-    click(&browser, "#decrypt-submit").await;
+    browser
+        .fill("#decrypt-passphrase", "fel lösenfras helt")
+        .await;
+    browser.click("#decrypt-submit").await;
     let error = browser.wait_text("#decrypt-error", "Fel lösenfras").await;
     assert!(error.contains("nyckelsäkerhetskopia"), "{error}");
     let v = view(&api, &created, 0).await;
@@ -479,8 +447,8 @@ async fn a_trustee_runs_the_ceremony_and_decrypts_in_the_browser() {
             vec![],
         )
         .await;
-    fill(&browser, "#decrypt-passphrase", PASSPHRASE).await;
-    click(&browser, "#decrypt-submit").await;
+    browser.fill("#decrypt-passphrase", PASSPHRASE).await;
+    browser.click("#decrypt-submit").await;
     let error = browser
         .wait_text("#decrypt-error", "anslagstavlan stämmer inte")
         .await;
@@ -493,8 +461,8 @@ async fn a_trustee_runs_the_ceremony_and_decrypts_in_the_browser() {
         .eval("window.fetch = window.urnaRealFetch;", vec![])
         .await;
 
-    fill(&browser, "#decrypt-passphrase", PASSPHRASE).await;
-    click(&browser, "#decrypt-submit").await;
+    browser.fill("#decrypt-passphrase", PASSPHRASE).await;
+    browser.click("#decrypt-submit").await;
     let done = browser
         .wait_text("#decrypt-done", "Din deldekryptering finns")
         .await;
@@ -528,7 +496,7 @@ async fn a_trustee_runs_the_ceremony_and_decrypts_in_the_browser() {
         )
         .await;
     support::browser::assert_file(&browser.screenshot("trustee-decrypt-sv").await);
-    assert_translated(&browser, "decrypt (sv)").await;
+    browser.assert_translated("decrypt (sv)").await;
 
     // The command-line tool reads the same backup: with a wrong passphrase it fails; with the
     // right one it opens the share, checks it is trustee 1's and finds its decryption posted.
@@ -584,7 +552,7 @@ async fn a_trustee_runs_the_ceremony_and_decrypts_in_the_browser() {
     browser
         .goto(&format!("{page}?lang=en#AAAAAAAAAAAAAAAAAAAAAAAAAA"))
         .await;
-    let refused = text_of(&browser, "#page-error").await;
+    let refused = browser.text_of("#page-error").await;
     assert!(refused.contains("not valid for this election"), "{refused}");
     assert!(!browser
         .client

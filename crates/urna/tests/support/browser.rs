@@ -302,6 +302,43 @@ impl Browser {
         path
     }
 
+    /// The text of the displayed element at `css` (waits for it).
+    pub async fn text_of(&self, css: &str) -> String {
+        self.wait_visible(css)
+            .await
+            .text()
+            .await
+            .unwrap_or_default()
+    }
+
+    /// Clicks the element at `css` once it is displayed.
+    pub async fn click(&self, css: &str) {
+        self.wait_visible(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("clicking {css}: {e}"));
+    }
+
+    /// Replaces the value of the input at `css` by typing `text`.
+    pub async fn fill(&self, css: &str, text: &str) {
+        let input = self.wait_visible(css).await;
+        input.clear().await.expect("clear");
+        input
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("typing into {css}: {e}"));
+    }
+
+    /// Fails if the page shows a key instead of a text (a missing translation).
+    pub async fn assert_translated(&self, screen: &str) {
+        let missing = self.missing_translations().await;
+        assert!(
+            missing.is_empty(),
+            "{screen}: missing translations {missing:?}"
+        );
+    }
+
     /// Texts like `[namespace.key]`: what `t()` shows for a missing translation.
     pub async fn missing_translations(&self) -> Vec<String> {
         let value = self
