@@ -714,28 +714,12 @@ async fn admins_run_an_election_and_the_orderer_reviews_it() {
 
     // A narrow phone: the list fits; then sign out.
     browser.client.set_window_size(320, 800).await.unwrap();
-    let overflow = browser
-        .eval(
-            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
-            vec![],
-        )
+    browser
+        .assert_fits_width("no sideways scrolling at 320 px")
         .await;
-    assert!(
-        overflow.as_i64().unwrap_or(1) <= 0,
-        "no sideways scrolling at 320 px: {overflow}"
-    );
     browser.goto(&format!("{base}/admin?lang=sv#/new")).await;
     browser.wait_visible("#c0-o1-en").await;
-    let overflow = browser
-        .eval(
-            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
-            vec![],
-        )
-        .await;
-    assert!(
-        overflow.as_i64().unwrap_or(1) <= 0,
-        "the form fits 320 px: {overflow}"
-    );
+    browser.assert_fits_width("the form fits 320 px").await;
     browser.assert_translated("new election (sv)").await;
     assert_file(&browser.screenshot("admin-new-phone-sv").await);
     browser.client.set_window_size(1280, 900).await.unwrap();

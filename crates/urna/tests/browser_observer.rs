@@ -239,20 +239,10 @@ async fn observers_look_up_read_and_verify_an_election() {
         progress[0], progress[1],
         "the progress bar is full: {progress}"
     );
-    browser
-        .eval(
-            "document.getElementById('verify').scrollIntoView();",
-            vec![],
-        )
-        .await;
+    browser.scroll_to("verify").await;
     support::browser::assert_file(&browser.screenshot("observer-verify-en").await);
     browser.assert_translated("election (en)").await;
-    browser
-        .eval(
-            "document.getElementById('result').scrollIntoView();",
-            vec![],
-        )
-        .await;
+    browser.scroll_to("result").await;
     support::browser::assert_file(&browser.screenshot("results-en").await);
 
     // The WebAssembly verifier in this browser refuses a board with one line altered.
@@ -334,12 +324,7 @@ async fn observers_look_up_read_and_verify_an_election() {
     assert!(lookup.contains("ingen spårningskod"), "{lookup}");
     assert!(browser.text_of("#board-table").await.contains("Röst"));
     browser.assert_translated("election (sv)").await;
-    browser
-        .eval(
-            "document.getElementById('result').scrollIntoView();",
-            vec![],
-        )
-        .await;
+    browser.scroll_to("result").await;
     support::browser::assert_file(&browser.screenshot("results-sv").await);
 
     // A phone: the result page fits the screen.
@@ -351,22 +336,10 @@ async fn observers_look_up_read_and_verify_an_election() {
         .wait_for("#lookup-result[data-found=\"true\"]")
         .await;
     browser.wait_for("table.result-table").await;
-    let overflow = browser
-        .eval(
-            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
-            vec![],
-        )
-        .await;
-    assert!(
-        overflow.as_i64().unwrap_or(1) <= 0,
-        "no sideways scrolling on a phone: {overflow}"
-    );
     browser
-        .eval(
-            "document.getElementById('result').scrollIntoView();",
-            vec![],
-        )
+        .assert_fits_width("no sideways scrolling on a phone")
         .await;
+    browser.scroll_to("result").await;
     support::browser::assert_file(&browser.screenshot("results-phone").await);
     browser.assert_translated("election (phone)").await;
 

@@ -479,22 +479,10 @@ async fn a_trustee_runs_the_ceremony_and_decrypts_in_the_browser() {
         progress[0], progress[1],
         "the board was verified to the end"
     );
-    let overflow = browser
-        .eval(
-            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
-            vec![],
-        )
-        .await;
-    assert!(
-        overflow.as_i64().unwrap_or(1) <= 0,
-        "no sideways scrolling at 360 px: {overflow}"
-    );
     browser
-        .eval(
-            "document.getElementById('decrypt').scrollIntoView();",
-            vec![],
-        )
+        .assert_fits_width("no sideways scrolling at 360 px")
         .await;
+    browser.scroll_to("decrypt").await;
     support::browser::assert_file(&browser.screenshot("trustee-decrypt-sv").await);
     browser.assert_translated("decrypt (sv)").await;
 

@@ -339,6 +339,29 @@ impl Browser {
         );
     }
 
+    /// Fails if the page is wider than the window (a phone would scroll sideways).
+    pub async fn assert_fits_width(&self, screen: &str) {
+        let overflow = self
+            .eval(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+                vec![],
+            )
+            .await;
+        assert!(
+            overflow.as_i64().unwrap_or(1) <= 0,
+            "{screen}: the page scrolls sideways by {overflow} px"
+        );
+    }
+
+    /// Scrolls the element with this id into view (before a screenshot).
+    pub async fn scroll_to(&self, id: &str) {
+        self.eval(
+            "document.getElementById(arguments[0]).scrollIntoView();",
+            vec![json!(id)],
+        )
+        .await;
+    }
+
     /// Texts like `[namespace.key]`: what `t()` shows for a missing translation.
     pub async fn missing_translations(&self) -> Vec<String> {
         let value = self
