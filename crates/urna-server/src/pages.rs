@@ -32,34 +32,27 @@ pub fn wasm_present() -> bool {
     Web::get(WASM).is_some()
 }
 
+/// Route → page file.
+const PAGES: [(&str, &str); 6] = [
+    ("/", "index.html"),
+    ("/elections/{id}", "election.html"),
+    ("/vote/{id}", "vote.html"),
+    ("/admin", "admin.html"),
+    ("/orderer/{token}", "orderer.html"),
+    ("/trustee/{id}", "trustee.html"),
+];
+
 /// The pages' routes. Tokens and credentials travel in fragments (never sent) except the
 /// orderer's, which the API has in its path too; the request log cuts it.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/",
-            get(|h: HeaderMap| async move { file("index.html", &h) }),
-        )
-        .route(
-            "/elections/{id}",
-            get(|h: HeaderMap| async move { file("election.html", &h) }),
-        )
-        .route(
-            "/vote/{id}",
-            get(|h: HeaderMap| async move { file("vote.html", &h) }),
-        )
-        .route(
-            "/admin",
-            get(|h: HeaderMap| async move { file("admin.html", &h) }),
-        )
-        .route(
-            "/orderer/{token}",
-            get(|h: HeaderMap| async move { file("orderer.html", &h) }),
-        )
-        .route(
-            "/trustee/{id}",
-            get(|h: HeaderMap| async move { file("trustee.html", &h) }),
-        )
+    PAGES
+        .into_iter()
+        .fold(Router::new(), |router, (route, page)| {
+            router.route(
+                route,
+                get(move |h: HeaderMap| async move { file(page, &h) }),
+            )
+        })
         .route("/assets/{*path}", get(asset))
 }
 

@@ -92,6 +92,23 @@ fn with_lang(link: &str, public_url: &str, base: &str, lang: &str) -> String {
     format!("{path}?lang={lang}#{fragment}")
 }
 
+/// `urna verify --json --partial RECORD --audit FILE`, as a voter would run it.
+async fn verify_audit(record: &std::path::Path, audit: &std::path::Path) -> std::process::Output {
+    let (record, audit) = (record.to_path_buf(), audit.to_path_buf());
+    tokio::task::spawn_blocking(move || {
+        support::run_urna([
+            "verify",
+            "--json",
+            "--partial",
+            support::p(&record),
+            "--audit",
+            support::p(&audit),
+        ])
+    })
+    .await
+    .expect("the verifier ran")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn voters_vote_audit_and_cast_in_the_booth() {
     let Some(browser) = Browser::start(1280, 900).await else {
@@ -283,22 +300,7 @@ async fn voters_vote_audit_and_cast_in_the_booth() {
     // The command-line verifier checks the file against the election's record.
     let record = dir.path().join("record");
     support::download_record_async(&base, &e.id, &record).await;
-    let audit_file = file.clone();
-    let output = tokio::task::spawn_blocking({
-        let record = record.clone();
-        move || {
-            support::run_urna([
-                "verify",
-                "--json",
-                "--partial",
-                support::p(&record),
-                "--audit",
-                support::p(&audit_file),
-            ])
-        }
-    })
-    .await
-    .unwrap();
+    let output = verify_audit(&record, &file).await;
     assert!(output.status.success(), "{}", support::describe(&output));
     let verdict: Value = serde_json::from_slice(&output.stdout).expect("verify --json");
     assert_eq!(verdict[0]["report"]["audits_checked"], 1, "{verdict}");
@@ -308,22 +310,13 @@ async fn voters_vote_audit_and_cast_in_the_booth() {
     forged["openings"][0][2]["value"] = 0.into();
     let forged_file = dir.path().join("forged-audit.json");
     std::fs::write(&forged_file, forged.to_string()).unwrap();
-    let output = tokio::task::spawn_blocking({
-        let record = record.clone();
-        move || {
-            support::run_urna([
-                "verify",
-                "--json",
-                "--partial",
-                support::p(&record),
-                "--audit",
-                support::p(&forged_file),
-            ])
-        }
-    })
-    .await
-    .unwrap();
+    let output = verify_audit(&record, &forged_file).await;
     assert!(!output.status.success(), "a forged audit file must fail");
+    let verdict: Value = serde_json::from_slice(&output.stdout).expect("verify --json");
+    assert_eq!(verdict[0]["valid"], false, "{verdict}");
+    assert_eq!(verdict[0]["error"]["check"], "audits", "{verdict}");
+    let why = verdict[0]["error"]["message"].as_str().unwrap_or_default();
+    assert!(why.contains("does not encrypt the revealed value"), "{why}");
 
     // Start over: the choices are kept; change one, encrypt again, cast.
     tab_press(&browser, "#start-over", Key::Enter).await;

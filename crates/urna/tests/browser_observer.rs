@@ -5,7 +5,6 @@
 
 mod support;
 
-use fantoccini::Locator;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use serde_json::{json, Value};
@@ -25,17 +24,8 @@ const TOTALS_JS: &str =
 
 /// Replaces the text of the input at `css` and submits the lookup form.
 async fn look_up(browser: &Browser, text: &str) {
-    let input = browser.wait_for("#lookup-code").await;
-    input.clear().await.expect("clear");
-    input.send_keys(text).await.expect("typing");
-    browser
-        .client
-        .find(Locator::Css("#lookup-submit"))
-        .await
-        .expect("the lookup button")
-        .click()
-        .await
-        .expect("click");
+    browser.fill("#lookup-code", text).await;
+    browser.click("#lookup-submit").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -205,14 +195,7 @@ async fn observers_look_up_read_and_verify_an_election() {
     assert!(bad.contains("not a tracking code"), "{bad}");
 
     // Verify this election, in the worker.
-    browser
-        .client
-        .find(Locator::Css("#verify-start"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click("#verify-start").await;
     let verdict = browser.text_of("#verify-verdict[data-ok]").await;
     let ok = browser
         .eval(
@@ -289,14 +272,7 @@ async fn observers_look_up_read_and_verify_an_election() {
     assert_eq!(tampered["thrown"]["seq"], tampered["index"], "{tampered}");
 
     // Swedish, by the language switch: labels, numbers and the verdict re-rendered.
-    browser
-        .client
-        .find(Locator::Css("#lang-switch button[data-lang=\"sv\"]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click("#lang-switch button[data-lang=\"sv\"]").await;
     browser.wait_text("#result-heading", "Resultat").await;
     assert_eq!(browser.page_lang().await, "sv");
     let turnout = browser.text_of("#turnout").await;
@@ -358,14 +334,7 @@ async fn observers_look_up_read_and_verify_an_election() {
     assert!(pending.contains("not been published"), "{pending}");
     let note = browser.text_of("#verify-partial").await;
     assert!(note.contains("not finished"), "{note}");
-    browser
-        .client
-        .find(Locator::Css("#verify-start"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click("#verify-start").await;
     let verdict = browser.text_of("#verify-verdict[data-ok]").await;
     let flags = browser
         .eval(
