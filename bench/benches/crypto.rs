@@ -14,24 +14,44 @@
 //! re-measures the ratios with the hot path and its floor interleaved, which is robust to the
 //! machine's speed drifting during a run.
 
-mod common;
-
 use std::cell::OnceCell;
 use std::hint::black_box;
 use std::ops::RangeInclusive;
 use std::time::Duration;
 
-use common::{
-    prove_ballot, rng, verify_ballot, AggregateFixture, ProveFixture, VerifyFixture, AGGREGATE_N,
-    BATCH_BALLOTS,
-};
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
 use merlin::Transcript;
+use urna_bench::fixtures::{
+    prove_ballot, rng, verify_ballot, AggregateFixture, ProveFixture, VerifyFixture, AGGREGATE_N,
+    BATCH_BALLOTS,
+};
 use urna_crypto::transcript::{context_transcript, TranscriptProtocol};
 use urna_crypto::{BatchVerifier, EachEquation};
+
+/// A verification fixture, described on stderr; a fixture that fails to build stops the run.
+fn verify_fixture(
+    name: &str,
+    count: usize,
+    sum_range: &RangeInclusive<u64>,
+    seed: u64,
+) -> VerifyFixture {
+    match VerifyFixture::new(count, sum_range, seed) {
+        Ok(fixture) => {
+            eprintln!("{name}: {}", fixture.describe());
+            fixture
+        }
+        Err(e) => panic!("{name}: the fixture does not build: {e:#}"),
+    }
+}
+
+fn prove_fixture(sum_range: &RangeInclusive<u64>) -> ProveFixture {
+    let fixture = ProveFixture::new(sum_range);
+    eprintln!("ballot_prove floor: {}", fixture.describe());
+    fixture
+}
 
 // ---------------------------------------------------------------------------------------------
 // Groups. Fixtures are built lazily (`OnceCell`), inside the first benchmark of the group that
@@ -124,7 +144,7 @@ fn aggregate(c: &mut Criterion) {
 
 fn ballot_verify(c: &mut Criterion, name: &str, sum_range: RangeInclusive<u64>) {
     let fixture = OnceCell::new();
-    let fixture = || fixture.get_or_init(|| VerifyFixture::new(name, 1, &sum_range, 3));
+    let fixture = || fixture.get_or_init(|| verify_fixture(name, 1, &sum_range, 3));
 
     let mut g = c.benchmark_group(name);
     g.bench_function("naive", |b| {
@@ -177,7 +197,7 @@ fn ballot_verify_0to10(c: &mut Criterion) {
 fn ballot_batch(c: &mut Criterion) {
     let name = "ballot_batch_100";
     let fixture = OnceCell::new();
-    let fixture = || fixture.get_or_init(|| VerifyFixture::new(name, BATCH_BALLOTS, &(1..=3), 4));
+    let fixture = || fixture.get_or_init(|| verify_fixture(name, BATCH_BALLOTS, &(1..=3), 4));
 
     let mut g = c.benchmark_group(name);
     g.sampling_mode(SamplingMode::Flat);
@@ -201,7 +221,7 @@ fn ballot_batch(c: &mut Criterion) {
 fn ballot_prove(c: &mut Criterion) {
     let sum_range = 1..=3;
     let fixture = OnceCell::new();
-    let fixture = || fixture.get_or_init(|| ProveFixture::new(&sum_range));
+    let fixture = || fixture.get_or_init(|| prove_fixture(&sum_range));
 
     let mut g = c.benchmark_group("ballot_prove");
     g.bench_function("encrypt_and_prove", |b| {

@@ -10,109 +10,34 @@
 //! `cargo bench -p urna-bench --bench ratios [-- FILTER]` runs the sections whose name contains
 //! FILTER (all without one); it takes about 15 s.
 
-mod common;
-
 use std::hint::black_box;
-use std::time::Instant;
 
-use common::{rng, verify_ballot, AggregateFixture, ProveFixture, VerifyFixture, BATCH_BALLOTS};
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT;
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
+use urna_bench::fixtures::{
+    prove_ballot, rng, verify_ballot, AggregateFixture, ProveFixture, VerifyFixture, BATCH_BALLOTS,
+};
+use urna_bench::interleave::{entry, measure, Entry};
 use urna_crypto::{DlogTable, EachEquation};
 
-/// One timed routine of a section; `units` is how many ballots (steps…) one call handles.
-struct Entry<'a> {
-    name: &'static str,
-    units: f64,
-    run: Box<dyn FnMut() + 'a>,
+/// Measures and prints one section, with the extra ratios `pairs` asks for.
+fn section(name: &str, rounds: usize, entries: Vec<Entry<'_>>, pairs: &[(&str, &str)]) {
+    print!("{}", measure(name, rounds, entries).markdown(pairs));
 }
 
-fn entry<'a>(name: &'static str, units: f64, run: impl FnMut() + 'a) -> Entry<'a> {
-    Entry {
-        name,
-        units,
-        run: Box::new(run),
-    }
-}
-
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let n = values.len();
-    if n == 0 {
-        return f64::NAN;
-    }
-    if n % 2 == 1 {
-        values[n / 2]
-    } else {
-        (values[n / 2 - 1] + values[n / 2]) / 2.0
-    }
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
-
-fn format_time(seconds: f64) -> String {
-    if seconds >= 1e-3 {
-        format!("{:.3} ms", seconds * 1e3)
-    } else if seconds >= 1e-6 {
-        format!("{:.2} µs", seconds * 1e6)
-    } else {
-        format!("{:.1} ns", seconds * 1e9)
-    }
-}
-
-/// Runs `rounds` interleaved rounds (after `rounds / 10 + 1` unrecorded warm-up rounds) and
-/// prints each entry's median time per unit and its ratio to `entries[0]` (the reference,
-/// normally the floor), plus the ratios `pairs` asks for, both per unit.
-fn section(name: &str, rounds: usize, mut entries: Vec<Entry<'_>>, pairs: &[(usize, usize)]) {
-    let n = entries.len();
-    let warm_up = rounds / 10 + 1;
-    let mut times = vec![Vec::with_capacity(rounds); n];
-    for round in 0..warm_up + rounds {
-        for k in 0..n {
-            let i = (round + k) % n;
-            let start = Instant::now();
-            (entries[i].run)();
-            let elapsed = start.elapsed().as_secs_f64() / entries[i].units;
-            if round >= warm_up {
-                times[i].push(elapsed);
-            }
+fn verify_fixture(
+    name: &str,
+    count: usize,
+    sum_range: &std::ops::RangeInclusive<u64>,
+    seed: u64,
+) -> VerifyFixture {
+    match VerifyFixture::new(count, sum_range, seed) {
+        Ok(fixture) => {
+            eprintln!("{name}: {}", fixture.describe());
+            fixture
         }
-    }
-    let ratio = |a: usize, b: usize| -> (f64, f64, f64) {
-        let mut r: Vec<f64> = times[a].iter().zip(&times[b]).map(|(x, y)| x / y).collect();
-        let m = median(&mut r);
-        (m, percentile(&r, 0.1), percentile(&r, 0.9))
-    };
-    println!();
-    println!("### {name} ({rounds} interleaved rounds)");
-    println!();
-    println!(
-        "| routine | median per unit | ratio to {} (p10–p90) |",
-        entries[0].name
-    );
-    println!("| --- | ---: | ---: |");
-    for i in 0..n {
-        let mut t = times[i].clone();
-        let (m, lo, hi) = ratio(i, 0);
-        println!(
-            "| {} | {} | {m:.3}× ({lo:.3}–{hi:.3}) |",
-            entries[i].name,
-            format_time(median(&mut t))
-        );
-    }
-    for &(a, b) in pairs {
-        let (m, lo, hi) = ratio(a, b);
-        println!(
-            "\n{} / {}: **{m:.2}×** (p10–p90 {lo:.2}–{hi:.2})",
-            entries[a].name, entries[b].name
-        );
+        Err(e) => panic!("{name}: the fixture does not build: {e:#}"),
     }
 }
 
@@ -184,7 +109,7 @@ fn main() {
         if !wanted(&filters, name) {
             continue;
         }
-        let f = VerifyFixture::new(name, 1, &sum_range, 3);
+        let f = verify_fixture(name, 1, &sum_range, 3);
         let mut rng_a = rng(6);
         let mut rng_b = rng(7);
         section(
@@ -204,12 +129,12 @@ fn main() {
                     let _ = black_box(f.verify_batched(&mut rng_b, true));
                 }),
             ],
-            &[(1, 2)],
+            &[("naive", "batched")],
         );
     }
 
     if wanted(&filters, "ratios/ballot_batch_100") {
-        let f = VerifyFixture::new("ratios/ballot_batch_100", BATCH_BALLOTS, &(1..=3), 4);
+        let f = verify_fixture("ratios/ballot_batch_100", BATCH_BALLOTS, &(1..=3), 4);
         let mut rng_a = rng(6);
         let per_batch = BATCH_BALLOTS as f64;
         section(
@@ -226,7 +151,7 @@ fn main() {
                     let _ = black_box(verify_ballot(&f.ballots[0], &f.key, &mut EachEquation));
                 }),
             ],
-            &[(2, 1)],
+            &[("naive, one ballot", "batched (per ballot)")],
         );
     }
 
@@ -245,7 +170,7 @@ fn main() {
                     black_box(f.muls());
                 }),
                 entry("encrypt_and_prove", 1.0, || {
-                    let _ = black_box(common::prove_ballot(&f.key, &sum_range, &mut rng_a));
+                    let _ = black_box(prove_ballot(&f.key, &sum_range, &mut rng_a));
                 }),
             ],
             &[],

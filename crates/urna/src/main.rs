@@ -5,6 +5,7 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+mod bench;
 mod demo;
 mod remote;
 mod scenario;
@@ -45,6 +46,9 @@ enum Command {
     Record(remote::record::RecordArgs),
     /// Set up an election on a server and cast pre-encrypted ballots at it; report throughput.
     Loadtest(remote::loadtest::LoadtestArgs),
+    /// Measure this machine: group operations, ballot verification naive and batched against
+    /// its floor, aggregation, and ballots verified per second on every core.
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -59,6 +63,7 @@ fn main() -> ExitCode {
         Command::Restore(args) => serve::run_restore(args).map(|()| true),
         Command::Record(args) => remote::record::run(args),
         Command::Loadtest(args) => remote::loadtest::run(args),
+        Command::Bench(args) => bench::run(args),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,

@@ -532,3 +532,64 @@ fn verify_checks_a_booths_audit_file() {
         describe(&output)
     );
 }
+
+/// Every metric `urna bench` promises, with its unit: the names are a stable interface (IT
+/// staff compare runs across machines and versions).
+const BENCH_METRICS: &[(&str, &str)] = &[
+    ("group.point_add", "us"),
+    ("group.decompress", "us"),
+    ("group.compress", "us"),
+    ("group.varbase_mul", "us"),
+    ("group.basepoint_mul", "us"),
+    ("group.msm_per_term", "us"),
+    ("aggregate.floor_per_ciphertext", "us"),
+    ("aggregate.per_ciphertext", "us"),
+    ("aggregate.ratio_to_floor", "x"),
+    ("ballot.verify_floor", "us"),
+    ("ballot.verify_naive", "us"),
+    ("ballot.verify_batched", "us"),
+    ("ballot.naive_ratio_to_floor", "x"),
+    ("ballot.batched_ratio_to_floor", "x"),
+    ("ballot.naive_over_batched", "x"),
+    ("batch64.verify_floor_per_ballot", "us"),
+    ("batch64.verify_batched_per_ballot", "us"),
+    ("batch64.batched_ratio_to_floor", "x"),
+    ("batch64.naive_over_batched", "x"),
+    ("ballot.encrypt_and_prove", "us"),
+    ("verify.threads", "threads"),
+    ("verify.ballots_per_second_one_core", "ballots/s"),
+    ("verify.ballots_per_second_all_cores", "ballots/s"),
+    ("verify.speedup_all_cores", "x"),
+];
+
+#[test]
+fn bench_prints_every_metric_as_name_value_unit_and_as_json() {
+    let output = urna(&["bench", "--quick", "--threads", "2"]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let text = stdout(&output);
+    let lines: Vec<Vec<&str>> = text.lines().map(|l| l.split(' ').collect()).collect();
+    assert_eq!(lines.len(), BENCH_METRICS.len(), "{text}");
+    for (fields, (name, unit)) in lines.iter().zip(BENCH_METRICS) {
+        assert_eq!(fields.len(), 3, "not `name value unit`: {fields:?}");
+        assert_eq!((fields[0], fields[2]), (*name, *unit), "{text}");
+        let value: f64 = fields[1].parse().expect("a number");
+        assert!(value.is_finite() && value > 0.0, "{name} = {value}");
+    }
+    assert!(text.contains("verify.threads 2 threads"), "{text}");
+
+    let output = urna(&["bench", "--quick", "--json", "--threads", "1"]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let report: Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    let metrics = report["metrics"].as_array().expect("metrics");
+    let names: Vec<(&str, &str)> = metrics
+        .iter()
+        .map(|m| (m["name"].as_str().unwrap(), m["unit"].as_str().unwrap()))
+        .collect();
+    assert_eq!(names, BENCH_METRICS, "{report}");
+    let threads = metrics.iter().find(|m| m["name"] == "verify.threads");
+    assert_eq!(threads.map(|m| m["value"].as_f64()), Some(Some(1.0)));
+    assert_eq!(report["urna"], env!("CARGO_PKG_VERSION"));
+
+    let output = urna(&["bench", "--threads", "many"]);
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+}

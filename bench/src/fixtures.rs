@@ -1,15 +1,13 @@
-//! Fixtures shared by the bench targets: a 10-option ballot as published, its prover and
-//! verifier, and the floors the hot paths are measured against. Each target uses a subset.
-
-// A benchmark of a proof that failed to build or verify would time the wrong thing; aborting
-// the run during set-up is the right reaction, so `expect` is fine here (never in a timed loop).
-#![allow(clippy::expect_used)]
-// Shared between bench targets, each of which uses only some of these items.
-#![allow(dead_code)]
+//! The workloads: a 10-option ballot as published, its prover and verifier, and the floors the
+//! hot paths are measured against. Shared by the criterion targets and `urna bench`.
+//!
+//! A fixture that fails to build or verify would time the wrong thing, so set-up returns an
+//! error instead of measuring.
 
 use std::hint::black_box;
 use std::ops::RangeInclusive;
 
+use anyhow::{anyhow, Context, Result};
 use curve25519_dalek::constants::{RISTRETTO_BASEPOINT_POINT, RISTRETTO_BASEPOINT_TABLE};
 use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
 use curve25519_dalek::scalar::Scalar;
@@ -51,6 +49,7 @@ pub fn branches(range: &RangeInclusive<u64>) -> usize {
 // A 10-option ballot as published: ciphertext bytes, one range proof each, one sum proof.
 // ---------------------------------------------------------------------------------------------
 
+#[derive(Debug)]
 pub struct Ballot {
     pub ciphertexts: Vec<CiphertextBytes>,
     pub range_proofs: Vec<RangeProof>,
@@ -186,6 +185,7 @@ pub fn batch_terms(ballots: usize, sum_range: &RangeInclusive<u64>) -> usize {
 /// With `matched_widths` the scalars have the shape the batch verifier's have: the commitments'
 /// coefficients are `-ρ` for a random 128-bit weight `ρ` (sparse NAF, cheaper in Straus), all
 /// others full-width. Without, every scalar is a uniformly random full-width one.
+#[derive(Debug)]
 pub struct Floor {
     pub compressed: Vec<CompressedRistretto>,
     pub fixed_points: Vec<RistrettoPoint>,
@@ -198,16 +198,17 @@ impl Floor {
         key: &PublicKey,
         matched_widths: bool,
         rng: &mut ChaCha20Rng,
-    ) -> Self {
+    ) -> Result<Self> {
         let mut fixed_points = vec![RISTRETTO_BASEPOINT_POINT, *key.point()];
         let mut ciphertext_points = Vec::new();
         let mut commitments = Vec::new();
         for ballot in ballots {
-            let aggregate: Ciphertext = ballot
+            let decoded = ballot
                 .ciphertexts
                 .iter()
-                .map(|c| Ciphertext::from_bytes(c).expect("ciphertext"))
-                .sum();
+                .map(Ciphertext::from_bytes)
+                .collect::<urna_crypto::Result<Vec<_>>>()?;
+            let aggregate: Ciphertext = decoded.iter().sum();
             fixed_points.push(*aggregate.a());
             fixed_points.push(*aggregate.b());
             let (c, p) = carried_points(ballot);
@@ -225,11 +226,11 @@ impl Floor {
         }));
         let mut compressed = ciphertext_points;
         compressed.extend(commitments);
-        Self {
+        Ok(Self {
             compressed,
             fixed_points,
             scalars,
-        }
+        })
     }
 
     pub fn terms(&self) -> usize {
@@ -255,21 +256,30 @@ impl Floor {
     }
 }
 
-/// Checks the term count against what `BatchVerifier`'s `Debug` reports.
-pub fn check_terms(batch: &BatchVerifier, expected: usize, floor: &Floor) {
+/// Checks the term count against what `BatchVerifier`'s `Debug` reports: a floor of another
+/// size than the batch would make the ratio meaningless.
+pub fn check_terms(batch: &BatchVerifier, expected: usize, floor: &Floor) -> Result<()> {
     let debug = format!("{batch:?}");
-    let ok = debug.contains(&format!("terms: {expected},")) && floor.terms() == expected;
-    if !ok {
-        eprintln!(
-            "warning: batch terms mismatch: batch says {debug}, expected {expected}, floor has {}",
+    if debug.contains(&format!("terms: {expected},")) && floor.terms() == expected {
+        Ok(())
+    } else {
+        Err(anyhow!(
+            "batch terms mismatch: batch says {debug}, expected {expected}, floor has {}",
             floor.terms()
-        );
+        ))
     }
 }
 
+#[derive(Debug)]
 pub struct AggregateFixture {
     pub ciphertexts: Vec<Ciphertext>,
     pub points: Vec<(RistrettoPoint, RistrettoPoint)>,
+}
+
+impl Default for AggregateFixture {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl AggregateFixture {
@@ -313,6 +323,7 @@ impl AggregateFixture {
 }
 
 /// One ballot (or many), its floor, and the batch's term count.
+#[derive(Debug)]
 pub struct VerifyFixture {
     pub key: PublicKey,
     pub ballots: Vec<Ballot>,
@@ -323,36 +334,50 @@ pub struct VerifyFixture {
 }
 
 impl VerifyFixture {
-    pub fn new(name: &str, count: usize, sum_range: &RangeInclusive<u64>, seed: u64) -> Self {
+    pub fn new(count: usize, sum_range: &RangeInclusive<u64>, seed: u64) -> Result<Self> {
         let mut rng = rng(seed);
         let key = election_key(&mut rng);
-        let ballots: Vec<Ballot> = (0..count)
-            .map(|_| prove_ballot(&key, sum_range, &mut rng).expect("ballot proves"))
-            .collect();
+        let ballots = (0..count)
+            .map(|_| prove_ballot(&key, sum_range, &mut rng))
+            .collect::<urna_crypto::Result<Vec<Ballot>>>()
+            .context("proving the benchmark ballots")?;
         let terms = batch_terms(count, sum_range);
-        let floor = Floor::new(&ballots, &key, true, &mut rng);
-        let floor_full = Floor::new(&ballots, &key, false, &mut rng);
+        let floor = Floor::new(&ballots, &key, true, &mut rng)?;
+        let floor_full = Floor::new(&ballots, &key, false, &mut rng)?;
         let mut batch = BatchVerifier::new(&mut rng);
         for ballot in &ballots {
-            verify_ballot(ballot, &key, &mut EachEquation).expect("naive verifies");
-            verify_ballot(ballot, &key, &mut batch).expect("batch queues");
+            verify_ballot(ballot, &key, &mut EachEquation).context("naive verification")?;
+            verify_ballot(ballot, &key, &mut batch).context("queueing the batch")?;
         }
-        check_terms(&batch, terms, &floor);
-        batch.vartime_verify().expect("batch verifies");
-        let points = floor.decompress().expect("points decompress");
-        eprintln!(
-            "{name}: {count} ballot(s), {} points carried, {terms} batch terms, {} equations",
-            floor.compressed.len(),
-            count * 2 * (OPTIONS * branches(&OPTION_RANGE) + branches(sum_range))
-        );
-        Self {
+        check_terms(&batch, terms, &floor)?;
+        batch.vartime_verify().context("batch verification")?;
+        let points = floor
+            .decompress()
+            .ok_or_else(|| anyhow!("a carried point does not decompress"))?;
+        Ok(Self {
             key,
             ballots,
             terms,
             floor,
             floor_full,
             points,
-        }
+        })
+    }
+
+    /// One line on what is measured, for the benchmark's log.
+    pub fn describe(&self) -> String {
+        let sum_range = &self
+            .ballots
+            .first()
+            .map(|b| b.sum_range.clone())
+            .unwrap_or(0..=0);
+        format!(
+            "{} ballot(s), {} points carried, {} batch terms, {} equations",
+            self.ballots.len(),
+            self.floor.compressed.len(),
+            self.terms,
+            self.ballots.len() * 2 * (OPTIONS * branches(&OPTION_RANGE) + branches(sum_range))
+        )
     }
 
     pub fn verify_batched(&self, rng: &mut ChaCha20Rng, presized: bool) -> urna_crypto::Result<()> {
@@ -369,6 +394,7 @@ impl VerifyFixture {
 }
 
 /// Random scalars for the floor of `ballot_prove`.
+#[derive(Debug)]
 pub struct ProveFixture {
     pub key: PublicKey,
     pub base_scalars: Vec<Scalar>,
@@ -389,16 +415,22 @@ impl ProveFixture {
         let base_muls = 2 * OPTIONS + 2 * n_branches;
         let var_muls = OPTIONS + 3 * n_branches;
         let compressions = 2 * (OPTIONS + 1) + 2 * n_branches;
-        eprintln!(
-            "ballot_prove: {base_muls} basepoint-table muls, {var_muls} variable-base muls, \
-             {compressions} compressions"
-        );
         Self {
             key,
             base_scalars: (0..base_muls).map(|_| Scalar::random(&mut rng)).collect(),
             var_scalars: (0..var_muls).map(|_| Scalar::random(&mut rng)).collect(),
             compressions,
         }
+    }
+
+    /// One line on what the floor counts, for the benchmark's log.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} basepoint-table muls, {} variable-base muls, {} compressions",
+            self.base_scalars.len(),
+            self.var_scalars.len(),
+            self.compressions
+        )
     }
 
     /// The floor without compressions: the scalar multiplications alone.
