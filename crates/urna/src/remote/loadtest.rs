@@ -6,6 +6,10 @@
 //! flight. Each tracking code the server acknowledges (201) is appended to `--codes` at once,
 //! so a test that kills the server midway can check that every code in the file is on the
 //! board.
+//!
+//! Before casting, the same ballots are decoded and batch-verified locally on every core, with
+//! no HTTP and no database: that verify-only throughput is the ceiling of the server's cast
+//! path on this machine, and the report gives cast throughput as a fraction of it.
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
@@ -24,7 +28,8 @@ use serde::Serialize;
 use tokio::task::JoinSet;
 use urna_api::client::{Client, ClientOptions};
 use urna_api::{Approve, CreateElection, ElectionState, Orderer};
-use urna_election::credential::CredentialSecret;
+use urna_election::ballot::{verify_ballots_batched, Ballot, ElectionContext};
+use urna_election::credential::{CredentialList, CredentialSecret, PublicCredential};
 use urna_election::simulate::random_vote;
 use urna_election::{encrypt_ballot, ElectionManifest};
 
@@ -68,6 +73,10 @@ pub struct LoadtestArgs {
     #[arg(long, default_value_t = 600)]
     pub timeout: u64,
 }
+
+/// Ballots per verification batch in the verify-only baseline: the server's default
+/// `cast_batch`, so both sides batch alike.
+const VERIFY_BATCH: usize = 64;
 
 /// What the casting phase measured.
 #[derive(Debug, Default)]
@@ -279,7 +288,7 @@ async fn run_async(args: &LoadtestArgs) -> Result<bool> {
     // Every ballot encrypted, proved, signed and encoded before the clock starts.
     let start = Instant::now();
     let seed = rand::rngs::OsRng.next_u64();
-    let ballots: Vec<(String, Vec<u8>)> = credentials
+    let encrypted: Vec<(String, Vec<u8>, PublicCredential)> = credentials
         .par_iter()
         .enumerate()
         .map(|(i, credential)| {
@@ -289,13 +298,31 @@ async fn run_async(args: &LoadtestArgs) -> Result<bool> {
             let mut rng = ChaCha20Rng::seed_from_u64(seed ^ ((i as u64 + 1) << 20));
             let vote = random_vote(&context.manifest, &mut rng);
             let ballot = encrypt_ballot(&context, &key, &vote, &mut rng)?.cast();
-            Ok((ballot.tracking_code().0, serde_json::to_vec(&ballot)?))
+            let public = PublicCredential {
+                key: key.public().to_bytes(),
+                weight: 1,
+            };
+            Ok((
+                ballot.tracking_code().0,
+                serde_json::to_vec(&ballot)?,
+                public,
+            ))
         })
         .collect::<Result<_>>()?;
-    let n = ballots.len();
+    let n = encrypted.len();
     println!(
-        "{n} ballots encrypted in {:.1} s; casting with {} in flight",
-        start.elapsed().as_secs_f64(),
+        "{n} ballots encrypted in {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
+    let (ballots, publics): (Vec<(String, Vec<u8>)>, Vec<PublicCredential>) = encrypted
+        .into_iter()
+        .map(|(code, body, public)| ((code, body), public))
+        .unzip();
+    let verify_only = verify_only_rate(&context, publics, &ballots)?;
+    println!(
+        "{n} ballots decoded and verified locally in batches of {VERIFY_BATCH} on {} threads: \
+         {verify_only:.1} ballots/s; casting with {} in flight",
+        rayon::current_num_threads(),
         args.concurrency
     );
 
@@ -400,6 +427,12 @@ async fn run_async(args: &LoadtestArgs) -> Result<bool> {
         ms(quantile(&total.latencies, 0.99)),
         ms(total.latencies.last().copied().unwrap_or_default())
     );
+    let cast_rate = ok as f64 / elapsed.as_secs_f64().max(1e-9);
+    println!(
+        "verify-only   {verify_only:.1} ballots/s here; cast / verify-only = {:.2} \
+         (meaningful when the server runs on this machine)",
+        cast_rate / verify_only.max(1e-9)
+    );
     println!("codes         {} (appended)", args.codes.display());
     if errors > 0 {
         let summary: Vec<String> = total
@@ -413,6 +446,43 @@ async fn run_async(args: &LoadtestArgs) -> Result<bool> {
         }
     }
     Ok(errors == 0)
+}
+
+/// Ballots per second this machine decodes and batch-verifies on every core: what the server
+/// must do for each ballot whatever else it does. Every ballot must verify.
+fn verify_only_rate(
+    context: &ElectionContext,
+    publics: Vec<PublicCredential>,
+    ballots: &[(String, Vec<u8>)],
+) -> Result<f64> {
+    // The voters' own public credentials stand in for the board's list: the lookup costs the
+    // same, and a loadtest against an existing election need not download the list.
+    let credentials = CredentialList::from_unsorted(publics)
+        .validate()
+        .context("the voters' public credentials")?;
+    let start = Instant::now();
+    let verified = ballots
+        .par_chunks(VERIFY_BATCH)
+        .map(|chunk| -> Result<usize> {
+            let decoded = chunk
+                .iter()
+                .map(|(_, body)| serde_json::from_slice::<Ballot>(body))
+                .collect::<serde_json::Result<Vec<Ballot>>>()?;
+            let refs: Vec<&Ballot> = decoded.iter().collect();
+            let results =
+                verify_ballots_batched(context, &credentials, &refs, &mut rand::rngs::OsRng);
+            Ok(results.iter().filter(|r| r.is_ok()).count())
+        })
+        .sum::<Result<usize>>()?;
+    let elapsed = start.elapsed().as_secs_f64();
+    if verified != ballots.len() {
+        bail!(
+            "{} of {} ballots failed local verification before casting",
+            ballots.len() - verified,
+            ballots.len()
+        );
+    }
+    Ok(verified as f64 / elapsed.max(1e-9))
 }
 
 #[cfg(test)]
