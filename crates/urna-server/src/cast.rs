@@ -2,6 +2,10 @@
 //! whatever has arrived as one batch (one multi-scalar multiplication), then appends the
 //! valid ones, records their credentials and adds them to the running tally in one
 //! transaction (a group commit), and only after the commit answers each voter.
+//!
+//! The two stages overlap: while one batch commits, the next ones (up to one per core) are
+//! being verified, so neither the proofs nor the durable append waits for the other. Batches
+//! commit in the order they were formed.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -9,6 +13,7 @@ use std::time::Instant;
 
 use rand::rngs::OsRng;
 use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
 use urna_api::{CastReceipt, ElectionState};
 use urna_crypto::Ciphertext;
 use urna_election::ballot::{verify_ballots_batched, Ballot, TrackingCode, VerifiedBallot};
@@ -49,6 +54,27 @@ pub async fn cast(state: &AppState, id: &str, ballot: Ballot) -> AppResult<CastR
 /// The per-election worker: batches whatever is queued.
 pub(crate) async fn worker(state: AppState, id: String, mut queue: mpsc::Receiver<CastJob>) {
     let cap = state.config.cast_batch.max(1);
+    // Batches being verified while one commits: one per core. A full pipeline makes the
+    // queue wait, so batches grow under load and stay small (fast answers) when it is light.
+    let depth = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let (checked_tx, mut checked_rx) = mpsc::channel::<JoinHandle<Option<Checked>>>(depth);
+    let committer = {
+        let state = state.clone();
+        let id = id.clone();
+        tokio::spawn(async move {
+            while let Some(handle) = checked_rx.recv().await {
+                match handle.await {
+                    Ok(Some(checked)) => commit_and_answer(&state, &id, checked).await,
+                    Ok(None) => {}
+                    // The batch's reply channels are gone with the task: each voter gets an
+                    // internal error from `cast`, and nothing was written.
+                    Err(e) => {
+                        tracing::error!(election = %id, error = %e, "a verification task failed")
+                    }
+                }
+            }
+        })
+    };
     while let Some(first) = queue.recv().await {
         let mut batch = vec![first];
         while batch.len() < cap {
@@ -57,8 +83,24 @@ pub(crate) async fn worker(state: AppState, id: String, mut queue: mpsc::Receive
                 Err(_) => break,
             }
         }
-        process(&state, &id, batch).await;
+        let handle = tokio::spawn(check(state.clone(), id.clone(), batch));
+        if checked_tx.send(handle).await.is_err() {
+            break;
+        }
     }
+    drop(checked_tx);
+    if let Err(e) = committer.await {
+        tracing::error!(election = %id, error = %e, "the cast committer stopped");
+    }
+}
+
+/// A verified batch waiting for its commit.
+struct Checked {
+    sealed: Arc<Sealed>,
+    replies: Vec<oneshot::Sender<AppResult<CastReceipt>>>,
+    /// One slot per ballot: an answer already (refused), or `None` until the commit.
+    answers: Vec<Option<AppResult<CastReceipt>>>,
+    valid: Vec<(usize, Ballot, VerifiedBallot)>,
 }
 
 fn ballot_error(e: ElectionError) -> AppError {
@@ -73,14 +115,15 @@ fn ballot_error(e: ElectionError) -> AppError {
     }
 }
 
-async fn process(state: &AppState, id: &str, batch: Vec<CastJob>) {
-    let sealed = match state.sealed(id).await {
+/// Verifies a batch; answers at once if nothing in it can be committed.
+async fn check(state: AppState, id: String, batch: Vec<CastJob>) -> Option<Checked> {
+    let sealed = match state.sealed(&id).await {
         Ok(s) => s,
         Err(e) => {
             for job in batch {
                 let _ = job.reply.send(Err(AppError::WrongState(e.to_string())));
             }
-            return;
+            return None;
         }
     };
     let (ballots, replies): (Vec<Ballot>, Vec<_>) =
@@ -102,7 +145,7 @@ async fn process(state: &AppState, id: &str, batch: Vec<CastJob>) {
             for reply in replies {
                 let _ = reply.send(Err(AppError::internal(anyhow::anyhow!("verifier: {e}"))));
             }
-            return;
+            return None;
         }
     };
     metrics::histogram!("urna_ballot_verify_seconds").record(started.elapsed().as_secs_f64());
@@ -120,6 +163,22 @@ async fn process(state: &AppState, id: &str, batch: Vec<CastJob>) {
             }
         }
     }
+    Some(Checked {
+        sealed,
+        replies,
+        answers,
+        valid,
+    })
+}
+
+/// Commits a verified batch (a no-op if every ballot was refused) and answers each voter.
+async fn commit_and_answer(state: &AppState, id: &str, checked: Checked) {
+    let Checked {
+        sealed,
+        replies,
+        mut answers,
+        valid,
+    } = checked;
     if !valid.is_empty() {
         match commit(state, id, &sealed, valid).await {
             Ok(outcomes) => {
