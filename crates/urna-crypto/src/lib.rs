@@ -34,7 +34,10 @@ pub mod transcript;
 
 pub use batch::{BatchVerifier, EachEquation, Equations};
 pub use dlog::DlogTable;
-pub use elgamal::{Ciphertext, Nonce, PublicKey, SecretKey, SecretScalar};
+pub use elgamal::{
+    Ciphertext, EncodedCiphertext, EncryptionKey, Nonce, PrecomputedKey, PublicKey, SecretKey,
+    SecretScalar,
+};
 pub use encoding::{CiphertextBytes, Digest32, PointBytes, ScalarBytes};
 pub use error::{CryptoError, Result, TrusteeIndex};
 pub use proofs::{CredentialSignature, DleqProof, RangeProof, SchnorrProof, SumProof};

@@ -8,8 +8,9 @@ use rand_core::{CryptoRng, RngCore};
 use serde::{Deserialize, Serialize};
 use urna_crypto::transcript::{context_transcript, TranscriptProtocol};
 use urna_crypto::{
-    BatchVerifier, Ciphertext, CiphertextBytes, CredentialSignature, Digest32, EachEquation,
-    Equations, Nonce, PointBytes, PublicKey, RangeProof, ScalarBytes, SumProof, Transcript,
+    BatchVerifier, Ciphertext, CiphertextBytes, CredentialSignature, CryptoError, Digest32,
+    EachEquation, EncodedCiphertext, EncryptionKey, Equations, Nonce, PointBytes, PrecomputedKey,
+    PublicKey, RangeProof, ScalarBytes, SumProof, Transcript,
 };
 
 use crate::credential::{CredentialKey, ValidCredentials};
@@ -259,8 +260,42 @@ impl EncryptedBallot {
 }
 
 /// Encrypts, proves and signs a vote: one value per selection, per contest (blank last).
+///
+/// Multiplies by the election key variable-base: building a [`PrecomputedKey`] for one ballot
+/// costs more than it saves for ordinary ballots. A booth builds the table once per session
+/// and calls [`encrypt_ballot_with`]: same ballot, faster prover.
 pub fn encrypt_ballot<R: RngCore + CryptoRng>(
     context: &ElectionContext,
+    credential: &CredentialKey,
+    votes: &[Vec<u64>],
+    rng: &mut R,
+) -> Result<EncryptedBallot> {
+    encrypt_ballot_under(context, &context.election_key, credential, votes, rng)
+}
+
+/// [`encrypt_ballot`] with the election key's table built once by the caller (the booth
+/// builds it per session): every multiplication by the election key is a fixed-base one. The
+/// ballot is byte for byte the one [`encrypt_ballot`] makes from the same `rng`.
+/// `key` must be the table of `context.election_key`.
+pub fn encrypt_ballot_with<R: RngCore + CryptoRng>(
+    context: &ElectionContext,
+    key: &PrecomputedKey,
+    credential: &CredentialKey,
+    votes: &[Vec<u64>],
+    rng: &mut R,
+) -> Result<EncryptedBallot> {
+    if *key.public_key() != context.election_key {
+        return Err(
+            CryptoError::InvalidParameter("the precomputed key is not the election's key").into(),
+        );
+    }
+    encrypt_ballot_under(context, key, credential, votes, rng)
+}
+
+/// Encrypts, proves and signs under `key`, which is `context.election_key` or its table.
+fn encrypt_ballot_under<K: EncryptionKey + ?Sized, R: RngCore + CryptoRng>(
+    context: &ElectionContext,
+    key: &K,
     credential: &CredentialKey,
     votes: &[Vec<u64>],
     rng: &mut R,
@@ -273,7 +308,6 @@ pub fn encrypt_ballot<R: RngCore + CryptoRng>(
         });
     }
     let credential_bytes = credential.public().to_bytes();
-    let key = &context.election_key;
     let mut contests = Vec::with_capacity(votes.len());
     let mut openings = Vec::with_capacity(votes.len());
     for (c, (contest, values)) in manifest.contests.iter().zip(votes).enumerate() {
@@ -283,9 +317,10 @@ pub fn encrypt_ballot<R: RngCore + CryptoRng>(
         let mut ciphertexts = Vec::with_capacity(values.len());
         let mut contest_openings = Vec::with_capacity(values.len());
         for (i, &value) in values.iter().enumerate() {
-            let (ct, nonce) = Ciphertext::encrypt(key, value, rng);
+            // Encoded once, for the proof's transcript and the ballot alike.
+            let (ct, nonce) = EncodedCiphertext::encrypt(key, value, rng);
             let mut t = selection_transcript(&context.fingerprint, &credential_bytes, c, i);
-            let proof = RangeProof::prove(
+            let proof = RangeProof::prove_encoded(
                 &mut t,
                 key,
                 &ct,
@@ -295,10 +330,10 @@ pub fn encrypt_ballot<R: RngCore + CryptoRng>(
                 rng,
             )?;
             selections.push(Selection {
-                ciphertext: ct.to_bytes(),
+                ciphertext: *ct.bytes(),
                 proof,
             });
-            ciphertexts.push(ct);
+            ciphertexts.push(*ct.ciphertext());
             contest_openings.push((value, nonce));
         }
         // The sum proof's witness: the weighted total and the weighted nonce sum.
@@ -549,4 +584,58 @@ pub fn verify_ballots_batched<R: RngCore + CryptoRng>(
         .zip(ballots)
         .map(|(result, ballot)| result.and_then(|_| verify_ballot(context, credentials, ballot)))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credential::CredentialSecret;
+    use crate::simulate::random_vote;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha20Rng;
+    use urna_crypto::SecretKey;
+
+    fn context(rng: &mut ChaCha20Rng) -> ElectionContext {
+        let manifest = include_str!("../../../tests/fixtures/manifests/teachers.json");
+        ElectionContext {
+            manifest: serde_json::from_str(manifest).unwrap(),
+            setup_hash: Digest32([1; 32]),
+            election_key: SecretKey::generate(rng).public_key(),
+            fingerprint: Digest32([2; 32]),
+        }
+    }
+
+    /// The booth's prover (the key's table, encodings computed once) makes the very ballot,
+    /// signature and openings included, that the plain one makes from the same RNG.
+    #[test]
+    fn the_precomputed_key_makes_the_same_ballot() {
+        let mut rng = ChaCha20Rng::seed_from_u64(9);
+        let context = context(&mut rng);
+        let credential = CredentialSecret::generate(&mut rng).derive_key(&context.setup_hash);
+        let key = PrecomputedKey::new(&context.election_key);
+        for seed in 0..4 {
+            let vote = random_vote(&context.manifest, &mut rng);
+            let plain = encrypt_ballot(&context, &credential, &vote, &mut seeded(seed))
+                .unwrap()
+                .audit();
+            let fast = encrypt_ballot_with(&context, &key, &credential, &vote, &mut seeded(seed))
+                .unwrap()
+                .audit();
+            assert_eq!(
+                serde_json::to_string(&fast).unwrap(),
+                serde_json::to_string(&plain).unwrap()
+            );
+            assert_eq!(fast.verify(&context).unwrap(), vote);
+        }
+        let vote = random_vote(&context.manifest, &mut rng);
+        let other = PrecomputedKey::new(&SecretKey::generate(&mut rng).public_key());
+        assert!(matches!(
+            encrypt_ballot_with(&context, &other, &credential, &vote, &mut rng),
+            Err(ElectionError::Crypto(CryptoError::InvalidParameter(_)))
+        ));
+    }
+
+    fn seeded(seed: u64) -> ChaCha20Rng {
+        ChaCha20Rng::seed_from_u64(seed)
+    }
 }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::disjunctive::{self, Branch};
 use crate::batch::{EachEquation, Equations};
-use crate::elgamal::{Ciphertext, Nonce, PublicKey};
+use crate::elgamal::{Ciphertext, EncodedCiphertext, EncryptionKey, Nonce, PublicKey};
 use crate::encoding::CiphertextBytes;
 use crate::error::Result;
 use crate::transcript::TranscriptProtocol;
@@ -45,11 +45,28 @@ pub struct RangeProof {
 }
 
 impl RangeProof {
-    /// Proves that `ciphertext = Enc(value; nonce)` with `value ∈ range`.
-    pub fn prove<R: RngCore + CryptoRng>(
+    /// Proves that `ciphertext = Enc(value; nonce)` with `value ∈ range`. `key` is the
+    /// [`PublicKey`] or, for a faster prover with the same output, a
+    /// [`crate::PrecomputedKey`].
+    pub fn prove<K: EncryptionKey + ?Sized, R: RngCore + CryptoRng>(
         transcript: &mut Transcript,
-        key: &PublicKey,
+        key: &K,
         ciphertext: &Ciphertext,
+        value: u64,
+        nonce: &Nonce,
+        range: RangeInclusive<u64>,
+        rng: &mut R,
+    ) -> Result<Self> {
+        let encoded = EncodedCiphertext::new(*ciphertext);
+        Self::prove_encoded(transcript, key, &encoded, value, nonce, range, rng)
+    }
+
+    /// Like [`RangeProof::prove`], for a ciphertext whose encoding the caller already has
+    /// (from [`EncodedCiphertext::encrypt`]), so that it is not compressed again.
+    pub fn prove_encoded<K: EncryptionKey + ?Sized, R: RngCore + CryptoRng>(
+        transcript: &mut Transcript,
+        key: &K,
+        ciphertext: &EncodedCiphertext,
         value: u64,
         nonce: &Nonce,
         range: RangeInclusive<u64>,
@@ -58,14 +75,14 @@ impl RangeProof {
         append_statement(
             transcript,
             RANGE_PROOF_LABEL,
-            key,
-            &ciphertext.to_bytes(),
+            key.public_key(),
+            ciphertext.bytes(),
             &range,
         );
         let branches = disjunctive::prove(
             transcript,
             key,
-            ciphertext,
+            ciphertext.ciphertext(),
             value,
             nonce,
             bounds(&range),
@@ -132,9 +149,12 @@ pub struct SumProof {
 impl SumProof {
     /// Proves that `Σ ciphertexts` encrypts `total ∈ range`, where `total_nonce` is the sum of
     /// the ciphertexts' nonces (see [`Nonce::sum`]).
-    pub fn prove<R: RngCore + CryptoRng>(
+    ///
+    /// `key` is the [`PublicKey`] or, for a faster prover with the same output, a
+    /// [`crate::PrecomputedKey`].
+    pub fn prove<K: EncryptionKey + ?Sized, R: RngCore + CryptoRng>(
         transcript: &mut Transcript,
-        key: &PublicKey,
+        key: &K,
         ciphertexts: &[Ciphertext],
         total: u64,
         total_nonce: &Nonce,
@@ -145,7 +165,7 @@ impl SumProof {
         append_statement(
             transcript,
             SUM_PROOF_LABEL,
-            key,
+            key.public_key(),
             &aggregate.to_bytes(),
             &range,
         );
