@@ -101,17 +101,29 @@ impl Api {
         headers: &[(&str, &str)],
         body: Option<(&str, Vec<u8>)>,
     ) -> Reply {
-        let mut req = self.client.request(method.clone(), self.url(path));
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        if let Some((content_type, bytes)) = body {
-            req = req.header("content-type", content_type).body(bytes);
-        }
-        let resp = req
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let build = || {
+            let mut req = self.client.request(method.clone(), self.url(path));
+            for (k, v) in headers {
+                req = req.header(*k, *v);
+            }
+            if let Some((content_type, bytes)) = &body {
+                req = req
+                    .header("content-type", *content_type)
+                    .body(bytes.clone());
+            }
+            req
+        };
+        let resp = match build().send().await {
+            Ok(resp) => resp,
+            // The server closes a connection after refusing a body it did not read; a pooled
+            // connection can be picked for the next request just as it closes. A GET is
+            // idempotent, so it is retried once on a fresh connection, as browsers do.
+            Err(e) if method == Method::GET && !e.is_timeout() => build()
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{method} {path} (retried): {e}")),
+            Err(e) => panic!("{method} {path}: {e}"),
+        };
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let body = resp.text().await.unwrap_or_default();
