@@ -8,7 +8,8 @@
 //!   over `0..=1`, one sum proof) naive, batched, and the floor (decompress what the ballot
 //!   carries + one multiscalar multiplication with as many terms as the batch);
 //! - `ballot_batch_100`: 100 such ballots in one batch vs the same floor for 100 ballots;
-//! - `ballot_prove`: encrypt + prove one ballot vs the bare scalar multiplications it needs.
+//! - `ballot_prove`: encrypt + prove one ballot (plain key, and with the key's table) vs the
+//!   bare scalar multiplications it needs.
 //!
 //! The bounded discrete log (baby-step giant-step) is in `benches/dlog.rs`; `benches/ratios.rs`
 //! re-measures the ratios with the hot path and its floor interleaved, which is robust to the
@@ -29,7 +30,7 @@ use urna_bench::fixtures::{
     BATCH_BALLOTS,
 };
 use urna_crypto::transcript::{context_transcript, TranscriptProtocol};
-use urna_crypto::{BatchVerifier, EachEquation};
+use urna_crypto::{BatchVerifier, EachEquation, PrecomputedKey};
 
 /// A verification fixture, described on stderr; a fixture that fails to build stops the run.
 fn verify_fixture(
@@ -228,13 +229,25 @@ fn ballot_prove(c: &mut Criterion) {
         let (f, mut rng) = (fixture(), rng(7));
         b.iter(|| prove_ballot(&f.key, &sum_range, &mut rng))
     });
+    g.bench_function("encrypt_and_prove_precomputed_key", |b| {
+        let (f, mut rng) = (fixture(), rng(7));
+        b.iter(|| prove_ballot(&f.precomputed, &sum_range, &mut rng))
+    });
+    g.bench_function("precompute_key_table", |b| {
+        let f = fixture();
+        b.iter(|| PrecomputedKey::new(black_box(&f.key)))
+    });
     g.bench_function("floor_scalar_muls", |b| {
         let f = fixture();
         b.iter(|| f.muls())
     });
-    g.bench_function("floor_scalar_muls_and_compressions", |b| {
+    g.bench_function("floor_scalar_muls_precomputed_key", |b| {
         let f = fixture();
-        b.iter(|| f.muls_and_compressions())
+        b.iter(|| f.muls_precomputed())
+    });
+    g.bench_function("floor_scalar_muls_and_encodings", |b| {
+        let f = fixture();
+        b.iter(|| f.muls_and_encodings())
     });
     g.finish();
 }

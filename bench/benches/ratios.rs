@@ -158,22 +158,35 @@ fn main() {
     if wanted(&filters, "ratios/ballot_prove") {
         let sum_range = 1..=3;
         let f = ProveFixture::new(&sum_range);
-        let mut rng_a = rng(8);
+        eprintln!("ratios/ballot_prove floor: {}", f.describe());
+        let (mut rng_a, mut rng_b) = (rng(8), rng(8));
         section(
             "ratios/ballot_prove",
             40,
             vec![
-                entry("floor_scalar_muls_and_compressions", 1.0, || {
-                    black_box(f.muls_and_compressions());
-                }),
                 entry("floor_scalar_muls", 1.0, || {
                     black_box(f.muls());
+                }),
+                entry("floor_scalar_muls_precomputed_key", 1.0, || {
+                    black_box(f.muls_precomputed());
+                }),
+                entry("floor_scalar_muls_and_encodings", 1.0, || {
+                    black_box(f.muls_and_encodings());
                 }),
                 entry("encrypt_and_prove", 1.0, || {
                     let _ = black_box(prove_ballot(&f.key, &sum_range, &mut rng_a));
                 }),
+                entry("encrypt_and_prove_precomputed_key", 1.0, || {
+                    let _ = black_box(prove_ballot(&f.precomputed, &sum_range, &mut rng_b));
+                }),
             ],
-            &[],
+            &[
+                (
+                    "encrypt_and_prove_precomputed_key",
+                    "floor_scalar_muls_precomputed_key",
+                ),
+                ("encrypt_and_prove", "encrypt_and_prove_precomputed_key"),
+            ],
         );
     }
 

@@ -9,7 +9,7 @@ use std::ops::RangeInclusive;
 
 use anyhow::{anyhow, Context, Result};
 use curve25519_dalek::constants::{RISTRETTO_BASEPOINT_POINT, RISTRETTO_BASEPOINT_TABLE};
-use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
+use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoBasepointTable, RistrettoPoint};
 use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
 use merlin::Transcript;
@@ -17,8 +17,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use urna_crypto::transcript::context_transcript;
 use urna_crypto::{
-    BatchVerifier, Ciphertext, CiphertextBytes, EachEquation, Equations, Nonce, PublicKey,
-    RangeProof, SecretKey, SumProof,
+    BatchVerifier, Ciphertext, CiphertextBytes, EachEquation, EncryptionKey, Equations, Nonce,
+    PrecomputedKey, PublicKey, RangeProof, SecretKey, SumProof,
 };
 
 /// Options on the benchmark ballot.
@@ -67,8 +67,8 @@ pub fn sum_transcript() -> Transcript {
 
 /// Encrypts `VOTES` and proves them: 10 × (encrypt + range proof), one sum proof. This is the
 /// timed body of `ballot_prove` as well as the fixture builder.
-pub fn prove_ballot(
-    key: &PublicKey,
+pub fn prove_ballot<K: EncryptionKey>(
+    key: &K,
     sum_range: &RangeInclusive<u64>,
     rng: &mut ChaCha20Rng,
 ) -> urna_crypto::Result<Ballot> {
@@ -393,63 +393,91 @@ impl VerifyFixture {
     }
 }
 
-/// Random scalars for the floor of `ballot_prove`.
-#[derive(Debug)]
+/// The floor of `ballot_prove`: the scalar multiplications the prover cannot avoid, and the
+/// election key with its table.
 pub struct ProveFixture {
     pub key: PublicKey,
+    /// The key's fixed-base table, as the booth builds it once per session.
+    pub precomputed: PrecomputedKey,
+    /// The same table built with dalek directly, for the floor.
+    pub key_table: RistrettoBasepointTable,
+    /// Scalars multiplied by `G` (through dalek's basepoint table).
     pub base_scalars: Vec<Scalar>,
-    pub var_scalars: Vec<Scalar>,
-    pub compressions: usize,
+    /// Scalars multiplied by the election key `K`.
+    pub key_scalars: Vec<Scalar>,
+    /// Points the prover encodes (each ciphertext, each statement aggregate, each commitment).
+    pub encodings: usize,
+}
+
+impl core::fmt::Debug for ProveFixture {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&self.describe())
+    }
 }
 
 impl ProveFixture {
     pub fn new(sum_range: &RangeInclusive<u64>) -> Self {
         let mut rng = rng(5);
         let key = election_key(&mut rng);
-        // Operations `prove_ballot` performs (read off elgamal.rs, range.rs, disjunctive.rs):
-        // encrypt = 2 basepoint-table muls (r·G, m·G) + 1 variable-base mul (r·K); every
-        // branch of a disjunctive proof = 2 basepoint-table muls (v·G, z·G) + 3 variable-base
-        // muls (c·A, z·K, c·(B - v·G)) + 2 compressions; every proof compresses its statement
-        // ciphertext (2 compressions).
+        // Operations `prove_ballot` performs (read off elgamal.rs and disjunctive.rs, spec
+        // §6.1): encrypt = r·G, m·G and r·K; every branch of a disjunctive proof computes its
+        // commitments as t·G and t·K + c·(v − m)·G, so 2 multiplications by G and one by K.
+        // Encodings: the options' ciphertexts, the sum proof's aggregate, every commitment
+        // (batched in the prover, one by one in the `muls_and_encodings` floor).
         let n_branches = OPTIONS * branches(&OPTION_RANGE) + branches(sum_range);
         let base_muls = 2 * OPTIONS + 2 * n_branches;
-        let var_muls = OPTIONS + 3 * n_branches;
-        let compressions = 2 * (OPTIONS + 1) + 2 * n_branches;
+        let key_muls = OPTIONS + n_branches;
+        let encodings = 2 * (OPTIONS + 1) + 2 * n_branches;
         Self {
+            precomputed: PrecomputedKey::new(&key),
+            key_table: RistrettoBasepointTable::create(key.point()),
             key,
             base_scalars: (0..base_muls).map(|_| Scalar::random(&mut rng)).collect(),
-            var_scalars: (0..var_muls).map(|_| Scalar::random(&mut rng)).collect(),
-            compressions,
+            key_scalars: (0..key_muls).map(|_| Scalar::random(&mut rng)).collect(),
+            encodings,
         }
     }
 
     /// One line on what the floor counts, for the benchmark's log.
     pub fn describe(&self) -> String {
         format!(
-            "{} basepoint-table muls, {} variable-base muls, {} compressions",
+            "{} multiplications by G, {} by the election key, {} encodings",
             self.base_scalars.len(),
-            self.var_scalars.len(),
-            self.compressions
+            self.key_scalars.len(),
+            self.encodings
         )
     }
 
-    /// The floor without compressions: the scalar multiplications alone.
+    /// The floor with a plain key: the multiplications by `K` are variable-base.
     pub fn muls(&self) -> RistrettoPoint {
         let mut acc = RistrettoPoint::default();
         for s in black_box(&self.base_scalars) {
             acc += RISTRETTO_BASEPOINT_TABLE * s;
         }
-        for s in black_box(&self.var_scalars) {
+        for s in black_box(&self.key_scalars) {
             acc += self.key.point() * s;
         }
         acc
     }
 
-    /// The floor: the scalar multiplications and then as many compressions as the prover does.
-    pub fn muls_and_compressions(&self) -> [u8; 32] {
+    /// The floor with the key's table: every multiplication is fixed-base.
+    pub fn muls_precomputed(&self) -> RistrettoPoint {
+        let mut acc = RistrettoPoint::default();
+        for s in black_box(&self.base_scalars) {
+            acc += RISTRETTO_BASEPOINT_TABLE * s;
+        }
+        for s in black_box(&self.key_scalars) {
+            acc += &self.key_table * s;
+        }
+        acc
+    }
+
+    /// The plain-key floor plus one compression per encoded point (what the prover did before
+    /// it encoded its commitments in one batch).
+    pub fn muls_and_encodings(&self) -> [u8; 32] {
         let acc = self.muls();
         let mut last = acc.compress();
-        for _ in 1..self.compressions {
+        for _ in 1..self.encodings {
             last = black_box(acc).compress();
         }
         last.to_bytes()

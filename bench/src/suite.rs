@@ -17,10 +17,10 @@ use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::VartimeMultiscalarMul;
 use rayon::prelude::*;
 use serde::Serialize;
-use urna_crypto::EachEquation;
+use urna_crypto::{EachEquation, PrecomputedKey};
 
 use crate::fixtures::{
-    prove_ballot, rng, verify_ballot, AggregateFixture, VerifyFixture, AGGREGATE_N,
+    prove_ballot, rng, verify_ballot, AggregateFixture, ProveFixture, VerifyFixture, AGGREGATE_N,
 };
 use crate::interleave::{entry, measure, Section, Spread};
 
@@ -247,15 +247,38 @@ pub fn run(options: &Options, mut progress: impl FnMut(&str)) -> Result<Vec<Metr
     );
 
     progress("the prover");
-    let mut prover_rng = rng(8);
+    let prover = ProveFixture::new(&(1..=3));
+    let (mut plain_rng, mut table_rng) = (rng(8), rng(8));
     let section = measure(
         "prove",
         options.rounds(40),
-        vec![entry("encrypt_and_prove", 1.0, || {
-            let _ = black_box(prove_ballot(&one.key, &(1..=3), &mut prover_rng));
-        })],
+        vec![
+            entry("floor", 1.0, || {
+                black_box(prover.muls_precomputed());
+            }),
+            entry("plain_key", 1.0, || {
+                let _ = black_box(prove_ballot(&prover.key, &(1..=3), &mut plain_rng));
+            }),
+            entry("precomputed_key", 1.0, || {
+                let _ = black_box(prove_ballot(&prover.precomputed, &(1..=3), &mut table_rng));
+            }),
+            entry("key_table", 1.0, || {
+                black_box(PrecomputedKey::new(&prover.key));
+            }),
+        ],
     );
-    out.time("ballot.encrypt_and_prove", &section, "encrypt_and_prove");
+    out.time("prove.encrypt_and_prove", &section, "plain_key");
+    out.time(
+        "prove.encrypt_and_prove_precomputed_key",
+        &section,
+        "precomputed_key",
+    );
+    out.time("prove.precompute_key_table", &section, "key_table");
+    out.time("prove.floor_precomputed_key", &section, "floor");
+    out.ratio(
+        "prove.precomputed_ratio_to_floor",
+        section.ratio("precomputed_key", "floor"),
+    );
 
     progress("every core");
     let threads = rayon::current_num_threads();
