@@ -7,7 +7,8 @@ use urna_crypto::dkg::KeyShare;
 use urna_crypto::threshold::{combine, VerifiedShare};
 use urna_crypto::transcript::{context_transcript, TranscriptProtocol};
 use urna_crypto::{
-    Ciphertext, DecryptionShare, Digest32, DlogTable, PointBytes, PublicKey, Transcript,
+    BatchVerifier, Ciphertext, DecryptionShare, Digest32, DlogTable, PointBytes, PublicKey,
+    Transcript,
 };
 
 use crate::ballot::VerifiedBallot;
@@ -170,8 +171,88 @@ pub fn decrypt_share<R: RngCore + CryptoRng>(
     }
 }
 
-/// Checks one trustee's partial decryption of every ciphertext.
+/// Checks one trustee's partial decryption of every ciphertext (spec/record.md §8, V20).
+///
+/// All of the trustee's proofs go into one batch (weights from the operating system's RNG),
+/// which costs about one multiscalar multiplication instead of one per share. A batch that
+/// fails says only that some share is bad, so the shares are then checked one by one: the
+/// error names the contest and selection exactly as [`verify_trustee_decryption_each`] does,
+/// and the verdict is always that of the plain check.
 pub fn verify_trustee_decryption(
+    fingerprint: &Digest32,
+    verification_key: &PublicKey,
+    totals: &[Vec<Ciphertext>],
+    decryption: &TrusteeDecryption,
+) -> Result<Vec<Vec<VerifiedShare>>> {
+    verify_trustee_decryption_batched(
+        fingerprint,
+        verification_key,
+        totals,
+        decryption,
+        &mut rand_core::OsRng,
+    )
+}
+
+/// [`verify_trustee_decryption`] with the batch weights drawn from `rng`, which must be
+/// unpredictable to the trustee.
+pub fn verify_trustee_decryption_batched<R: RngCore + CryptoRng>(
+    fingerprint: &Digest32,
+    verification_key: &PublicKey,
+    totals: &[Vec<Ciphertext>],
+    decryption: &TrusteeDecryption,
+    rng: &mut R,
+) -> Result<Vec<Vec<VerifiedShare>>> {
+    match vartime_batch_decryption(fingerprint, verification_key, totals, decryption, rng) {
+        Some(verified) => Ok(verified),
+        // Something is wrong (or the record is malformed): the plain check finds the first
+        // bad share in board order and words the error.
+        None => verify_trustee_decryption_each(fingerprint, verification_key, totals, decryption),
+    }
+}
+
+/// Queues every share of the decryption into one batch; `None` if anything at all is amiss
+/// (shape, encoding or the batch equation), leaving the wording to the plain check.
+fn vartime_batch_decryption<R: RngCore + CryptoRng>(
+    fingerprint: &Digest32,
+    verification_key: &PublicKey,
+    totals: &[Vec<Ciphertext>],
+    decryption: &TrusteeDecryption,
+    rng: &mut R,
+) -> Option<Vec<Vec<VerifiedShare>>> {
+    if decryption.shares.len() != totals.len() {
+        return None;
+    }
+    let mut batch = BatchVerifier::new(rng);
+    let mut verified = Vec::with_capacity(totals.len());
+    for (c, (shares, cts)) in decryption.shares.iter().zip(totals).enumerate() {
+        if shares.len() != cts.len() {
+            return None;
+        }
+        let mut contest = Vec::with_capacity(cts.len());
+        for (s, (share, ct)) in shares.iter().zip(cts).enumerate() {
+            if share.trustee != decryption.trustee {
+                return None;
+            }
+            let v = share
+                .verify_with(
+                    &mut decryption_transcript(fingerprint, c, s),
+                    verification_key,
+                    ct,
+                    &mut batch,
+                )
+                .ok()?;
+            contest.push(v);
+        }
+        verified.push(contest);
+    }
+    // Nothing queued may be used before the batch holds.
+    batch.vartime_verify().ok()?;
+    Some(verified)
+}
+
+/// Checks one trustee's partial decryption share by share (the plain verifier): the first bad
+/// share, in contest and selection order, is named in the error.
+pub fn verify_trustee_decryption_each(
     fingerprint: &Digest32,
     verification_key: &PublicKey,
     totals: &[Vec<Ciphertext>],
