@@ -4,6 +4,12 @@
 //! line arrives; ballots are buffered in chunks whose proofs are batch-verified on every core
 //! and whose ciphertexts are added to the running tally right away, so memory stays flat
 //! however long the board is.
+//!
+//! [`RecordVerifier::push_lines`] takes a window of lines at once: parsing each line, hashing
+//! it and batch-verifying the ballots' proofs (the work that grows with the board) then runs
+//! on every core, and only the order-dependent checks (sequence, chain, life cycle,
+//! eligibility, revotes) and the tally run on the calling thread. It reaches the same verdict
+//! as [`RecordVerifier::push_line`] on each line in turn, with the same error.
 
 use std::collections::HashSet;
 
@@ -15,7 +21,7 @@ use urna_crypto::threshold::VerifiedShare;
 use urna_crypto::{Ciphertext, Digest32, DlogTable, PointBytes};
 
 use crate::ballot::{
-    verify_ballots_batched, AuditedBallot, ElectionContext, TrackingCode, VerifiedBallot,
+    verify_ballots_batched, AuditedBallot, Ballot, ElectionContext, TrackingCode, VerifiedBallot,
 };
 use crate::board::{fingerprint, BoardEntry, CastBallot, ElectionResult, Event, GENESIS};
 use crate::credential::ValidCredentials;
@@ -197,6 +203,47 @@ enum Phase {
 const CHUNK: usize = 2048;
 /// Ballots per batch within a chunk (one batch per task).
 const BATCH: usize = 64;
+/// Lines per task in [`RecordVerifier::push_lines`]: each task parses and hashes them and
+/// verifies their ballots as one batch. Smaller than [`BATCH`] so the cores finish a window at
+/// nearly the same time (the last task decides when the window is done); on two cores 32 and
+/// 64 measured the same.
+const LINE_BATCH: usize = 32;
+
+/// What the order-dependent checks need of a line: its place in the chain.
+#[derive(Clone, Copy, Debug)]
+struct Header {
+    seq: u64,
+    prev: Digest32,
+    hash: Digest32,
+}
+
+impl Header {
+    fn of(entry: &BoardEntry) -> Self {
+        Self {
+            seq: entry.seq,
+            prev: entry.prev,
+            hash: entry.hash,
+        }
+    }
+}
+
+/// A line parsed, hashed and, for a ballot cast after the seal, verified on some core; the
+/// order-dependent checks are still to come. The errors are kept as text and turned into
+/// [`VerifyError`]s in board order, where the line-by-line verifier would raise them.
+struct PreparedLine {
+    header: Header,
+    hash_ok: bool,
+    event: Result<Event, String>,
+    checked: Option<crate::error::Result<VerifiedBallot>>,
+}
+
+/// A ballot waiting for its chunk to be added to the tally.
+enum Pending {
+    /// Its proofs are still to be checked (it came through [`RecordVerifier::push_line`]).
+    Unchecked(Box<CastBallot>),
+    /// Checked already, when its line was prepared.
+    Checked(crate::error::Result<VerifiedBallot>),
+}
 
 /// Verifies a record fed line by line.
 pub struct RecordVerifier {
@@ -214,7 +261,7 @@ pub struct RecordVerifier {
     blame: Vec<String>,
     voted: HashSet<PointBytes>,
     cast: CastBallots,
-    pending: Vec<(u64, CastBallot)>,
+    pending: Vec<(u64, Pending)>,
     accumulator: Option<TallyAccumulator>,
     ballots: u64,
     totals: Option<Vec<Vec<Ciphertext>>>,
@@ -310,34 +357,74 @@ impl RecordVerifier {
 
     /// Checks one board entry.
     pub fn push_entry(&mut self, entry: &BoardEntry) -> Result<(), VerifyError> {
-        let seq = Some(entry.seq);
-        if entry.seq != self.next_seq {
+        let header = Header::of(entry);
+        self.check_place(&header, || entry.computed_hash() == entry.hash)?;
+        let event = entry
+            .event()
+            .map_err(|e| fail(Check::Format, Some(entry.seq), e.to_string()))?;
+        self.accept(&header, event, None)
+    }
+
+    /// Checks consecutive lines of `board.jsonl`: the same verdict and the same error as
+    /// [`push_line`](Self::push_line) on each in turn, but the lines are parsed and hashed,
+    /// and the ballots' proofs verified, on every core (with the "parallel" feature). Feed
+    /// windows of a few thousand lines: the window is held in memory while it is checked.
+    pub fn push_lines<S: AsRef<str> + Sync>(&mut self, lines: &[S]) -> Result<(), VerifyError> {
+        let sealed = self.context.as_ref().zip(self.credentials.as_ref());
+        let prepared = prepare_lines(sealed, lines);
+        for line in prepared {
+            let line = line.map_err(|message| fail(Check::Format, Some(self.next_seq), message))?;
+            self.check_place(&line.header, || line.hash_ok)?;
+            let event = line
+                .event
+                .map_err(|message| fail(Check::Format, Some(line.header.seq), message))?;
+            self.accept(&line.header, event, line.checked)?;
+        }
+        Ok(())
+    }
+
+    /// The sequence, chain and event-hash checks (V2–V4), in that order; `hash_ok` says
+    /// whether the event's hash recomputes.
+    fn check_place(
+        &self,
+        header: &Header,
+        hash_ok: impl FnOnce() -> bool,
+    ) -> Result<(), VerifyError> {
+        let seq = Some(header.seq);
+        if header.seq != self.next_seq {
             return Err(fail(
                 Check::Sequence,
                 Some(self.next_seq),
-                format!("expected event {}, found {}", self.next_seq, entry.seq),
+                format!("expected event {}, found {}", self.next_seq, header.seq),
             ));
         }
-        if entry.prev != self.head {
+        if header.prev != self.head {
             return Err(fail(
                 Check::Chain,
                 seq,
                 "prev does not match the previous event's hash",
             ));
         }
-        if entry.computed_hash() != entry.hash {
+        if !hash_ok() {
             return Err(fail(
                 Check::EventHash,
                 seq,
                 "the event's hash does not match its content",
             ));
         }
-        let event = entry
-            .event()
-            .map_err(|e| fail(Check::Format, seq, e.to_string()))?;
-        self.apply(entry, event)?;
+        Ok(())
+    }
+
+    /// Applies a well-placed event and moves the head past it.
+    fn accept(
+        &mut self,
+        header: &Header,
+        event: Event,
+        checked: Option<crate::error::Result<VerifiedBallot>>,
+    ) -> Result<(), VerifyError> {
+        self.apply(header, event, checked)?;
         self.next_seq += 1;
-        self.head = entry.hash;
+        self.head = header.hash;
         Ok(())
     }
 
@@ -349,7 +436,13 @@ impl RecordVerifier {
         )
     }
 
-    fn apply(&mut self, entry: &BoardEntry, event: Event) -> Result<(), VerifyError> {
+    /// `checked` is the ballot's verification if it was done while its line was prepared.
+    fn apply(
+        &mut self,
+        entry: &Header,
+        event: Event,
+        checked: Option<crate::error::Result<VerifiedBallot>>,
+    ) -> Result<(), VerifyError> {
         let seq = Some(entry.seq);
         match event {
             Event::Setup(setup) => {
@@ -516,7 +609,11 @@ impl RecordVerifier {
                         "a second ballot under a credential whose ballot is final",
                     ));
                 }
-                self.pending.push((entry.seq, *cast));
+                let pending = match checked {
+                    Some(result) => Pending::Checked(result),
+                    None => Pending::Unchecked(cast),
+                };
+                self.pending.push((entry.seq, pending));
                 if self.pending.len() >= CHUNK {
                     self.flush()?;
                 }
@@ -715,13 +812,26 @@ impl RecordVerifier {
                 "ballots before the seal",
             ));
         };
-        let results = verify_chunk(context, credentials, &pending);
+        let unchecked: Vec<&Ballot> = pending
+            .iter()
+            .filter_map(|(_, p)| match p {
+                Pending::Unchecked(cast) => Some(&cast.ballot),
+                Pending::Checked(_) => None,
+            })
+            .collect();
+        let mut results = verify_chunk(context, credentials, &unchecked).into_iter();
         let accumulator = self
             .accumulator
             .as_mut()
             .ok_or_else(|| fail(Check::Order, None, "no tally"))?;
-        for ((seq, _), result) in pending.iter().zip(results) {
-            let verified = result.map_err(|e| fail(ballot_check(&e), Some(*seq), e.to_string()))?;
+        for (seq, p) in pending {
+            let result = match p {
+                Pending::Checked(result) => result,
+                Pending::Unchecked(_) => results.next().unwrap_or_else(|| {
+                    Err(ElectionError::Record("a ballot was left unverified".into()))
+                }),
+            };
+            let verified = result.map_err(|e| fail(ballot_check(&e), Some(seq), e.to_string()))?;
             self.cast
                 .tracking_codes
                 .insert(TrackingCode::from_hash(&verified.hash));
@@ -769,21 +879,88 @@ impl RecordVerifier {
 fn verify_chunk(
     context: &ElectionContext,
     credentials: &ValidCredentials,
-    pending: &[(u64, CastBallot)],
+    ballots: &[&Ballot],
 ) -> Vec<crate::error::Result<VerifiedBallot>> {
-    let run = |batch: &[(u64, CastBallot)]| {
-        let ballots: Vec<&crate::ballot::Ballot> = batch.iter().map(|(_, c)| &c.ballot).collect();
-        verify_ballots_batched(context, credentials, &ballots, &mut rand_core::OsRng)
+    let run = |batch: &[&Ballot]| {
+        verify_ballots_batched(context, credentials, batch, &mut rand_core::OsRng)
     };
     #[cfg(feature = "parallel")]
     {
         use rayon::prelude::*;
-        pending.par_chunks(BATCH).flat_map_iter(run).collect()
+        ballots.par_chunks(BATCH).flat_map_iter(run).collect()
     }
     #[cfg(not(feature = "parallel"))]
     {
-        pending.chunks(BATCH).flat_map(run).collect()
+        ballots.chunks(BATCH).flat_map(run).collect()
     }
+}
+
+/// Parses, hashes and (once `sealed` gives the context and the credential list) verifies a
+/// window of lines, [`LINE_BATCH`] lines per task; the results come back in order.
+fn prepare_lines<S: AsRef<str> + Sync>(
+    sealed: Option<(&ElectionContext, &ValidCredentials)>,
+    lines: &[S],
+) -> Vec<Result<PreparedLine, String>> {
+    let run = |batch: &[S]| prepare_batch(sealed, batch);
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        lines.par_chunks(LINE_BATCH).flat_map_iter(run).collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        lines.chunks(LINE_BATCH).flat_map(run).collect()
+    }
+}
+
+/// One task of [`prepare_lines`]: its ballots are verified as one batch. A ballot that will
+/// fail an order-dependent check is verified for nothing, which costs time only on a bad
+/// record.
+fn prepare_batch<S: AsRef<str>>(
+    sealed: Option<(&ElectionContext, &ValidCredentials)>,
+    lines: &[S],
+) -> Vec<Result<PreparedLine, String>> {
+    let mut prepared: Vec<Result<PreparedLine, String>> = lines
+        .iter()
+        .map(|line| {
+            let entry = BoardEntry::parse_line(line.as_ref()).map_err(|e| e.to_string())?;
+            Ok(PreparedLine {
+                header: Header::of(&entry),
+                hash_ok: entry.computed_hash() == entry.hash,
+                event: entry.event().map_err(|e| e.to_string()),
+                checked: None,
+            })
+        })
+        .collect();
+    let Some((context, credentials)) = sealed else {
+        return prepared;
+    };
+    let (slots, ballots): (Vec<usize>, Vec<&Ballot>) = prepared
+        .iter()
+        .enumerate()
+        .filter_map(|(i, line)| match line {
+            Ok(PreparedLine {
+                event: Ok(Event::Ballot(cast)),
+                ..
+            }) => Some((i, &cast.ballot)),
+            _ => None,
+        })
+        .unzip();
+    if ballots.is_empty() {
+        return prepared;
+    }
+    let results = verify_ballots_batched(context, credentials, &ballots, &mut rand_core::OsRng);
+    for (slot, result) in slots.into_iter().zip(results) {
+        if let Some(Ok(line)) = prepared.get_mut(slot) {
+            // The order-dependent checks only need the credential and the weight: drop the
+            // contests (most of the ballot) so the window holds less until they run.
+            if let Ok(Event::Ballot(cast)) = &mut line.event {
+                cast.ballot.contests = Vec::new();
+            }
+            line.checked = Some(result);
+        }
+    }
+    prepared
 }
 
 /// What was cast, for checking receipts and audits after the board.
@@ -818,10 +995,28 @@ pub fn check_audits(
     cast: &CastBallots,
     audits: &[AuditedBallot],
 ) -> Result<usize, VerifyError> {
-    for (i, audit) in audits.iter().enumerate() {
-        audit
-            .verify(context)
-            .map_err(|e| fail(Check::Audits, None, format!("audited ballot {i}: {e}")))?;
+    check_audits_from(context, cast, audits, 0)
+}
+
+/// [`check_audits`] for a stretch of a longer list whose first audit is number `first`: the
+/// audits are opened on every core, and the first failure in list order is the error.
+pub(crate) fn check_audits_from(
+    context: &ElectionContext,
+    cast: &CastBallots,
+    audits: &[AuditedBallot],
+    first: usize,
+) -> Result<usize, VerifyError> {
+    let open = |audit: &AuditedBallot| audit.verify(context).map(|_| ());
+    #[cfg(feature = "parallel")]
+    let opened: Vec<crate::error::Result<()>> = {
+        use rayon::prelude::*;
+        audits.par_iter().map(open).collect()
+    };
+    #[cfg(not(feature = "parallel"))]
+    let opened: Vec<crate::error::Result<()>> = audits.iter().map(open).collect();
+    for (k, (audit, opened)) in audits.iter().zip(opened).enumerate() {
+        let i = first + k;
+        opened.map_err(|e| fail(Check::Audits, None, format!("audited ballot {i}: {e}")))?;
         // Compare what was signed, not the tracking code: the audited ballot's randomness is
         // public, so a copy with a fresh signature would be the same vote, cast.
         if cast.contents.contains(&audit.ballot.content_hash()) {
