@@ -28,11 +28,22 @@ pub enum Cheat {
     BadShare(u32),
 }
 
+/// Where a streaming [`OfflineElection`] sends its board entries as they are appended, so a
+/// board too big to hold (a million ballots) can still be written.
+pub trait EntrySink: Send + Sync + core::fmt::Debug {
+    /// Takes the next entry, in board order.
+    fn write(&mut self, entry: &BoardEntry) -> Result<()>;
+    /// Called once after the last entry (e.g. to flush a file and report a failed write).
+    fn finish(&mut self) -> Result<()>;
+}
+
 /// An election run in one process.
 #[derive(Debug)]
 pub struct OfflineElection {
     board: Board,
+    /// Every entry, or with a sink, every entry but the ballots.
     entries: Vec<BoardEntry>,
+    sink: Option<Box<dyn EntrySink>>,
     manifest: ElectionManifest,
     params: DkgParameters,
     setup_hash: Digest32,
@@ -64,6 +75,7 @@ impl OfflineElection {
         Ok(Self {
             board,
             entries: vec![entry],
+            sink: None,
             accumulator: TallyAccumulator::new(&manifest),
             manifest,
             params,
@@ -79,10 +91,42 @@ impl OfflineElection {
         })
     }
 
-    fn append(&mut self, event: Event) -> Result<&BoardEntry> {
+    fn append(&mut self, event: Event) -> Result<()> {
         let entry = self.board.append(&event)?;
-        self.entries.push(entry);
-        self.entries.last().ok_or_else(|| state("append"))
+        match &mut self.sink {
+            Some(sink) => {
+                sink.write(&entry)?;
+                // Ballots are what grows; everything else stays for the later steps.
+                if !matches!(event, Event::Ballot(_)) {
+                    self.entries.push(entry);
+                }
+            }
+            None => self.entries.push(entry),
+        }
+        Ok(())
+    }
+
+    /// From now on, sends every entry to `sink` as it is appended (the entries so far go
+    /// first) and keeps no ballot in memory: [`entries`](Self::entries) then leaves the
+    /// ballots out. Call [`end_stream`](Self::end_stream) after the last entry.
+    pub fn stream_to(&mut self, mut sink: Box<dyn EntrySink>) -> Result<()> {
+        if self.sink.is_some() {
+            return Err(state("a second sink"));
+        }
+        for entry in &self.entries {
+            sink.write(entry)?;
+        }
+        self.entries.retain(|e| e.kind != "ballot");
+        self.sink = Some(sink);
+        Ok(())
+    }
+
+    /// Finishes the sink given to [`stream_to`](Self::stream_to), if any.
+    pub fn end_stream(&mut self) -> Result<()> {
+        match self.sink.take() {
+            Some(mut sink) => sink.finish(),
+            None => Ok(()),
+        }
     }
 
     /// The setup event's hash: the ceremony's session and the credentials' derivation context.
@@ -312,7 +356,7 @@ impl OfflineElection {
         let threshold = self.params.threshold as usize;
         let table = DlogTable::new(dlog_bound(&self.manifest, credentials.total_weight()))?;
         let mut verified = Vec::new();
-        for entry in &self.entries {
+        for entry in self.entries.iter().filter(|e| e.kind == "decryption") {
             if let Event::Decryption(d) = entry.event()? {
                 let key = outcome
                     .verification_key(d.trustee)
@@ -345,7 +389,7 @@ impl OfflineElection {
         Ok(result)
     }
 
-    /// Every board entry so far.
+    /// Every board entry so far (without the ballots once the board is streamed).
     pub fn entries(&self) -> &[BoardEntry] {
         &self.entries
     }
