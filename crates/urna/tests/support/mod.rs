@@ -358,6 +358,9 @@ pub struct ServerOptions {
     pub admin_password: Option<String>,
     /// Print the server log's tail on drop even when the test passed.
     pub always_print_log: bool,
+    /// `--cast-rate-limit` and `--login-rate-limit` (per minute and client address); off (0)
+    /// unless a test is about them.
+    pub rate_limits: (u32, u32),
 }
 
 impl ServerOptions {
@@ -370,7 +373,14 @@ impl ServerOptions {
             env: Vec::new(),
             admin_password: None,
             always_print_log: std::env::var("URNA_TEST_SERVER_LOG").is_ok(),
+            rate_limits: (0, 0),
         }
+    }
+
+    /// Turns the rate limits on: ballots and logins per minute per client address.
+    pub fn rate_limits(mut self, cast_per_minute: u32, login_per_minute: u32) -> Self {
+        self.rate_limits = (cast_per_minute, login_per_minute);
+        self
     }
 
     pub fn smtp(mut self, port: u16) -> Self {
@@ -446,7 +456,8 @@ impl Server {
         cmd.arg("serve")
             .args(["--listen", listen])
             .args(["--database-url", &self.opts.database_url])
-            .args(["--cast-rate-limit", "0", "--login-rate-limit", "0"]);
+            .args(["--cast-rate-limit", &self.opts.rate_limits.0.to_string()])
+            .args(["--login-rate-limit", &self.opts.rate_limits.1.to_string()]);
         if let Some(url) = &self.opts.public_url {
             cmd.args(["--public-url", url]);
         }
