@@ -32,6 +32,17 @@ pub struct ServerConfig {
     pub log_format: String,
     /// Largest request body in bytes (roll uploads may be up to 64 times this).
     pub body_limit: usize,
+    /// Seconds a connection may take to send a request's complete headers, counted from when
+    /// it opens or from the previous response: the slow-header (slowloris) bound and the idle
+    /// keep-alive timeout in one (hyper starts this timer whenever a connection waits for its
+    /// next request). 0: off.
+    pub header_timeout_secs: u64,
+    /// Seconds a request's whole body may take to arrive, counted from its headers; a body
+    /// still incomplete then is answered 408 and the connection closed. 0: off.
+    pub body_timeout_secs: u64,
+    /// Most connections open at once; further ones wait in the listen backlog (they are not
+    /// accepted) until one closes. 0: no cap.
+    pub max_connections: usize,
     /// Most ballots verified and committed together.
     pub cast_batch: usize,
     /// Admin sessions last this many hours.
@@ -56,6 +67,9 @@ impl Default for ServerConfig {
             trust_proxy: false,
             log_format: "text".into(),
             body_limit: 1 << 20,
+            header_timeout_secs: 10,
+            body_timeout_secs: 60,
+            max_connections: 512,
             cast_batch: 64,
             session_hours: 12,
             mail_attempts: 5,

@@ -58,7 +58,9 @@ impl std::ops::Deref for AppState {
 fn retry_after(not_until: governor::NotUntil<governor::clock::QuantaInstant>) -> AppError {
     use governor::clock::Clock;
     let wait = not_until.wait_time_from(DefaultClock::default().now());
-    AppError::RateLimited(wait.as_secs().max(1))
+    // Rounded up: a client that waits exactly Retry-After seconds must find its allowance back.
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    AppError::RateLimited(seconds.max(1))
 }
 
 fn limiter(per_minute: u32) -> Option<KeyedLimiter> {

@@ -59,6 +59,21 @@ pub struct ServeArgs {
     /// Log format: text or json.
     #[arg(long, env = "URNA_LOG_FORMAT")]
     pub log_format: Option<String>,
+    /// Largest request body in bytes (roll uploads may be 64 times this; default 1 MiB).
+    #[arg(long, env = "URNA_BODY_LIMIT")]
+    pub body_limit: Option<usize>,
+    /// Seconds a connection may take to send a request's headers, from when it opens or from
+    /// the previous response; also the idle keep-alive timeout (default 10; 0: off).
+    #[arg(long, env = "URNA_HEADER_TIMEOUT")]
+    pub header_timeout: Option<u64>,
+    /// Seconds a request body may take to arrive after its headers; then 408 (default 60; 0:
+    /// off).
+    #[arg(long, env = "URNA_BODY_TIMEOUT")]
+    pub body_timeout: Option<u64>,
+    /// Most connections open at once; more wait unaccepted until one closes (default 512; 0:
+    /// no cap).
+    #[arg(long, env = "URNA_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
 }
 
 /// `urna admin …`: admin accounts, straight in the database.
@@ -164,6 +179,18 @@ fn settings(args: &ServeArgs) -> Result<ServerConfig> {
     }
     if let Some(v) = &args.log_format {
         c.log_format = v.clone();
+    }
+    if let Some(v) = args.body_limit {
+        c.body_limit = v;
+    }
+    if let Some(v) = args.header_timeout {
+        c.header_timeout_secs = v;
+    }
+    if let Some(v) = args.body_timeout {
+        c.body_timeout_secs = v;
+    }
+    if let Some(v) = args.max_connections {
+        c.max_connections = v;
     }
     Ok(c)
 }
