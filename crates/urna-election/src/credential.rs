@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha512};
 use urna_crypto::curve25519_dalek::scalar::Scalar;
 use urna_crypto::{Digest32, PointBytes, PublicKey, SecretScalar};
-use zeroize::{Zeroize, ZeroizeOnDrop};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::error::{ElectionError, Result};
 
@@ -46,19 +46,23 @@ impl CredentialSecret {
     /// Parses the link form (case-insensitive; spaces and dashes are ignored so a voter may
     /// type it from paper).
     pub fn from_link_string(text: &str) -> Result<Self> {
-        let cleaned: String = text
-            .chars()
-            .filter(|c| !c.is_whitespace() && *c != '-')
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
-        let mut bytes = BASE32_NOPAD
-            .decode(cleaned.as_bytes())
-            .map_err(|_| ElectionError::Credential("not base32"))?;
+        // Both intermediate copies hold the secret: wiped on drop, on every path (the
+        // capacity is reserved up front so no reallocation leaves an unwiped copy behind).
+        let mut cleaned = Zeroizing::new(String::with_capacity(text.len()));
+        cleaned.extend(
+            text.chars()
+                .filter(|c| !c.is_whitespace() && *c != '-')
+                .map(|c| c.to_ascii_uppercase()),
+        );
+        let bytes = Zeroizing::new(
+            BASE32_NOPAD
+                .decode(cleaned.as_bytes())
+                .map_err(|_| ElectionError::Credential("not base32"))?,
+        );
         let array: [u8; CREDENTIAL_SECRET_LEN] = bytes
             .as_slice()
             .try_into()
             .map_err(|_| ElectionError::Credential("wrong length"))?;
-        bytes.zeroize();
         Ok(Self(array))
     }
 
