@@ -120,8 +120,14 @@ async fn check(state: AppState, id: String, batch: Vec<CastJob>) -> Option<Check
     let sealed = match state.sealed(&id).await {
         Ok(s) => s,
         Err(e) => {
+            // A database fault stays what it is (503/507, retry); anything else means the
+            // election cannot take ballots.
+            let e = match e {
+                AppError::Unavailable(_) | AppError::StorageFull(_) | AppError::Internal(_) => e,
+                other => AppError::WrongState(other.to_string()),
+            };
             for job in batch {
-                let _ = job.reply.send(Err(AppError::WrongState(e.to_string())));
+                let _ = job.reply.send(Err(e.replicate()));
             }
             return None;
         }
@@ -180,6 +186,7 @@ async fn commit_and_answer(state: &AppState, id: &str, checked: Checked) {
         valid,
     } = checked;
     if !valid.is_empty() {
+        let valid_count = valid.len();
         match commit(state, id, &sealed, valid).await {
             Ok(outcomes) => {
                 for (i, outcome) in outcomes {
@@ -188,18 +195,32 @@ async fn commit_and_answer(state: &AppState, id: &str, checked: Checked) {
                     }
                 }
             }
+            // Nothing of the batch is acknowledged: the transaction rolled back, or (a
+            // connection lost during COMMIT) its outcome is unknown here, and a retry of such
+            // a ballot gets 409 `already_voted` if it did land. Every ballot that was waiting
+            // for this commit gets the same answer.
             Err(e) => {
-                let message = e.to_string();
-                let internal = matches!(e, AppError::Internal(_));
-                if let AppError::Internal(cause) = &e {
-                    tracing::error!(election = %id, error = %format!("{cause:#}"), "cast commit failed");
+                match &e {
+                    AppError::Internal(cause) => tracing::error!(
+                        election = %id, error = %format!("{cause:#}"), "cast commit failed"
+                    ),
+                    AppError::Unavailable(cause) | AppError::StorageFull(cause) => {
+                        tracing::warn!(
+                            election = %id, ballots = valid_count, code = e.code(),
+                            error = %format!("{cause:#}"), "cast commit failed"
+                        )
+                    }
+                    _ => {}
                 }
+                let e = match e {
+                    AppError::Internal(_) => {
+                        AppError::internal(anyhow::anyhow!("commit failed (logged above)"))
+                    }
+                    AppError::Unavailable(_) | AppError::StorageFull(_) => e,
+                    other => AppError::WrongState(other.to_string()),
+                };
                 for slot in answers.iter_mut().filter(|a| a.is_none()) {
-                    *slot = Some(Err(if internal {
-                        AppError::internal(anyhow::anyhow!("commit failed"))
-                    } else {
-                        AppError::WrongState(message.clone())
-                    }));
+                    *slot = Some(Err(e.replicate()));
                 }
             }
         }

@@ -24,6 +24,16 @@ pub use board::{decode_sums, encode_sums, VoteOutcome};
 pub use mail::{MailRow, NewMail};
 pub use users::SessionRow;
 
+/// How long a query waits for a pooled connection (or for a new one to be opened) before it
+/// fails with `PoolTimedOut`, answered 503 `unavailable` (crate::error). Short enough that a
+/// voter whose database is down hears so within seconds instead of a hanging request, long
+/// enough that a busy but healthy pool does not turn load into errors.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long `urna serve` keeps trying to reach its database at start-up (a PostgreSQL that is
+/// still starting refuses connections for a while).
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
+
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -139,7 +149,32 @@ impl Db {
             .with_context(|| format!("invalid database URL {}", redact_url(&url)))?;
         let pool = AnyPoolOptions::new()
             .max_connections(if sqlite { 8 } else { 16 })
-            .acquire_timeout(Duration::from_secs(30))
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            // Idle connections are pinged before use (sqlx's default, kept on purpose): one
+            // broken while the database was away is replaced instead of failing a request.
+            .test_before_acquire(true)
+            .after_release(move |conn, _meta| {
+                Box::pin(async move {
+                    if !sqlite {
+                        return Ok(true);
+                    }
+                    // SQLite rolls a transaction back by itself when a write fails (a full
+                    // disk: SQLITE_FULL, SQLITE_IOERR); sqlx's ROLLBACK then fails and sqlx
+                    // goes on counting a transaction that no longer exists. Reused, such a
+                    // connection turns the next BEGIN into a SAVEPOINT, and a ROLLBACK TO of
+                    // that leaves a real transaction open, holding the write lock (and any
+                    // later RELEASE would commit nothing). Seen in
+                    // crates/urna/tests/server_db_faults.rs before this check: after the
+                    // first failed write, every later write waited out busy_timeout and
+                    // failed with SQLITE_BUSY until the process was restarted. So a
+                    // connection is pooled again only when sqlx counts no transaction; the
+                    // ping first lets the worker run the rollback queued on drop. (PostgreSQL
+                    // answers a needless ROLLBACK with a warning, and sqlx's count stays
+                    // right.)
+                    sqlx::Connection::ping(conn).await?;
+                    Ok(!sqlx::Connection::is_in_transaction(conn))
+                })
+            })
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if sqlite {
@@ -160,9 +195,22 @@ impl Db {
                     Ok(())
                 })
             })
-            .connect_with(options)
-            .await
-            .with_context(|| format!("cannot open the database {}", redact_url(&url)))?;
+            .connect_lazy_with(options);
+        // The first connection, retried while the database only times out (e.g. PostgreSQL
+        // still starting); wrong credentials or a bad path fail at once.
+        let started = std::time::Instant::now();
+        loop {
+            match pool.acquire().await {
+                Ok(_) => break,
+                Err(sqlx::Error::PoolTimedOut) if started.elapsed() < STARTUP_TIMEOUT => {
+                    tracing::warn!(url = %redact_url(&url), "the database does not answer yet; retrying");
+                }
+                Err(e) => {
+                    return Err(e)
+                        .with_context(|| format!("cannot open the database {}", redact_url(&url)))
+                }
+            }
+        }
         let db = Self { pool, sqlite };
         let migrator = if sqlite {
             &SQLITE_MIGRATIONS

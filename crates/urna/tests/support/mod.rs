@@ -361,6 +361,10 @@ pub struct ServerOptions {
     /// `--cast-rate-limit` and `--login-rate-limit` (per minute and client address); off (0)
     /// unless a test is about them.
     pub rate_limits: (u32, u32),
+    /// RLIMIT_FSIZE for the server process, in bytes: no file it writes may grow past this
+    /// (a full disk, as far as the process can tell), with SIGXFSZ ignored so a write past it
+    /// fails with EFBIG instead of killing the process. None: no limit.
+    pub file_size_limit: Option<u64>,
 }
 
 impl ServerOptions {
@@ -374,7 +378,14 @@ impl ServerOptions {
             admin_password: None,
             always_print_log: std::env::var("URNA_TEST_SERVER_LOG").is_ok(),
             rate_limits: (0, 0),
+            file_size_limit: None,
         }
+    }
+
+    /// See [`ServerOptions::file_size_limit`].
+    pub fn file_size_limit(mut self, bytes: Option<u64>) -> Self {
+        self.file_size_limit = bytes;
+        self
     }
 
     /// Turns the rate limits on: ballots and logins per minute per client address.
@@ -451,8 +462,27 @@ impl Server {
         server
     }
 
+    /// Changes the options of the next [`Server::restart`].
+    pub fn options_mut(&mut self) -> &mut ServerOptions {
+        &mut self.opts
+    }
+
     fn spawn(&mut self, listen: &str) {
-        let mut cmd = Command::new(urna_bin());
+        let mut cmd = match self.opts.file_size_limit {
+            None => Command::new(urna_bin()),
+            // The workspace forbids unsafe code, so no `pre_exec` + setrlimit here: a shell
+            // ignores SIGXFSZ (an ignored signal stays ignored across exec) and util-linux's
+            // prlimit sets the limit, then both exec `urna` in place (same pid).
+            Some(bytes) => {
+                let mut cmd = Command::new("sh");
+                cmd.arg("-c")
+                    .arg(format!(
+                        r#"trap '' XFSZ; exec prlimit --fsize={bytes}:{bytes} -- "$0" "$@""#
+                    ))
+                    .arg(urna_bin());
+                cmd
+            }
+        };
         cmd.arg("serve")
             .args(["--listen", listen])
             .args(["--database-url", &self.opts.database_url])
