@@ -31,6 +31,14 @@ pub async fn run_mail_sender(state: AppState, mut shutdown: tokio::sync::watch::
     }
 }
 
+/// Seconds to wait after a mail's `attempts`-th failed attempt: 4, 8, 16, … doubling up to
+/// 512 s, so a short SMTP outage costs seconds and a long one is not hammered. With the
+/// default `mail_attempts` (5) a mail is given up about a minute after its first attempt;
+/// the admin sees it under `failed` and can queue it again (spec/api.md §3).
+pub fn retry_delay_secs(attempts: u32) -> i64 {
+    2_i64 << attempts.clamp(1, 8)
+}
+
 /// Sends what is due once; returns how many mails were tried.
 pub async fn send_due(state: &AppState) -> anyhow::Result<usize> {
     let mails = state.db.claim_mails(50, LEASE_SECONDS).await?;
@@ -52,7 +60,7 @@ pub async fn send_due(state: &AppState) -> anyhow::Result<usize> {
                 let attempts = mail.attempts + 1;
                 let give_up = matches!(e, MailError::Permanent(_) | MailError::Config(_))
                     || attempts >= state.config.mail_attempts;
-                let backoff = 2_i64 << attempts.min(8);
+                let backoff = retry_delay_secs(attempts);
                 tracing::warn!(election = %mail.election_id, attempts, give_up, error = %e, "mail not sent");
                 state
                     .db
@@ -66,4 +74,17 @@ pub async fn send_due(state: &AppState) -> anyhow::Result<usize> {
         state.db.checkpoint().await?;
     }
     Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::retry_delay_secs;
+
+    #[test]
+    fn the_back_off_doubles_and_is_bounded() {
+        let delays: Vec<i64> = (1..=10).map(retry_delay_secs).collect();
+        assert_eq!(delays, [4, 8, 16, 32, 64, 128, 256, 512, 512, 512]);
+        assert_eq!(retry_delay_secs(0), 4);
+        assert_eq!(retry_delay_secs(u32::MAX), 512);
+    }
 }

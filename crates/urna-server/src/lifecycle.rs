@@ -5,7 +5,7 @@
 use rand::rngs::OsRng;
 use urna_api::ElectionState;
 use urna_crypto::dkg::{self, CeremonyTranscript, DkgParameters};
-use urna_crypto::{Ciphertext, Digest32, DlogTable, PublicKey};
+use urna_crypto::{Ciphertext, Digest32, DlogTable, PublicKey, VerifiedShare};
 use urna_election::board::{
     Approval, Close, ContestResult, ElectionResult, Event, Moment, Seal, Setup, TrusteeDecryption,
 };
@@ -353,32 +353,76 @@ pub async fn close(state: &AppState, id: &str) -> AppResult<ElectionRow> {
     Ok(tx.commit().await?)
 }
 
+/// Why a trustee's partial decryption was not appended.
+#[derive(Debug, thiserror::Error)]
+pub enum DecryptionRefusal {
+    /// The decryption does not check against the trustee's verification key (a share or a
+    /// DLEQ proof is wrong, or its shape does not fit the tally): the trustee is to blame
+    /// (spec/crypto.md §7.1; spec/record.md §8, V20). Nothing was appended, and the trustee
+    /// may post a correct decryption later.
+    #[error("trustee {trustee}'s decryption is refused: {reason}")]
+    Invalid { trustee: u32, reason: String },
+    /// Anything else: wrong state, wrong trustee, disqualified, already posted, internal.
+    #[error(transparent)]
+    Other(#[from] AppError),
+}
+
 /// A trustee's partial decryption: verified, posted; the `t`-th publishes the result.
+///
+/// The decryption's proofs are checked before the election's board lock is taken (the tally,
+/// the seal and the verification keys no longer change once the election is tallying), so a
+/// trustee posting garbage costs the board no time under its lock; the checks of state and of
+/// a repeated post are made again under the lock.
 pub async fn post_decryption(
     state: &AppState,
     id: &str,
     trustee: u32,
     decryption: TrusteeDecryption,
-) -> AppResult<(BoardEntry, ElectionRow)> {
+) -> Result<(BoardEntry, ElectionRow), DecryptionRefusal> {
     if decryption.trustee != trustee {
         return Err(AppError::Forbidden(format!(
             "this token belongs to trustee {trustee}, the decryption says trustee {}",
             decryption.trustee
-        )));
+        ))
+        .into());
+    }
+    let row = state
+        .db
+        .election(id)
+        .await
+        .map_err(AppError::from)?
+        .ok_or_else(|| AppError::NotFound(format!("no election {id}")))?;
+    if row.state != ElectionState::Tallying {
+        return Err(wrong_state(&row, "closed and awaiting decryption").into());
     }
     let sealed = state.sealed(id).await?;
-    let mut tx = lock(state, id).await?;
-    if tx.row.state != ElectionState::Tallying {
-        return Err(wrong_state(&tx.row, "closed and awaiting decryption"));
-    }
     if !sealed.seal.qualified.contains(&trustee) {
         return Err(AppError::Forbidden(format!(
             "trustee {trustee} was disqualified in the key ceremony"
-        )));
+        ))
+        .into());
     }
-    let tally_entry = tx
-        .entries_of_kind("tally")
-        .await?
+    let mut posted = Vec::new();
+    for entry in state
+        .db
+        .board_entries_of_kind(id, "decryption")
+        .await
+        .map_err(AppError::from)?
+    {
+        let d = event_of(&entry, |e| match e {
+            Event::Decryption(d) => Some(d),
+            _ => None,
+        })?;
+        posted.push(d.trustee);
+    }
+    if posted.contains(&trustee) {
+        return Err(already_decrypted(trustee).into());
+    }
+    let tally_entry = state
+        .db
+        .board_entries_of_kind(id, "tally")
+        .await
+        .map_err(AppError::from)?
         .into_iter()
         .next()
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("tallying without a tally")))?;
@@ -387,12 +431,63 @@ pub async fn post_decryption(
         _ => None,
     })?;
     let totals = decode_tally(&encrypted).map_err(AppError::internal)?;
-    let key_of = |t: u32| -> AppResult<PublicKey> {
-        t.checked_sub(1)
-            .and_then(|i| sealed.seal.verification_keys.get(i as usize))
-            .and_then(|b| PublicKey::from_bytes(b).ok())
-            .ok_or_else(|| AppError::Forbidden(format!("no trustee {t}")))
+    let key = verification_key(&sealed.seal, trustee)?;
+    let fingerprint = sealed.context.fingerprint;
+    // One DLEQ check per selection: off the async workers.
+    let (decryption, totals, checked) = tokio::task::spawn_blocking(move || {
+        let checked = verify_trustee_decryption(&fingerprint, &key, &totals, &decryption);
+        (decryption, totals, checked)
+    })
+    .await
+    .map_err(AppError::internal)?;
+    let mine = match checked {
+        Ok(shares) => shares,
+        Err(e) => {
+            tracing::warn!(election = %id, trustee, error = %e, "partial decryption refused");
+            return Err(DecryptionRefusal::Invalid {
+                trustee,
+                reason: e.to_string(),
+            });
+        }
     };
+    let ballots_counted = encrypted.ballots_counted;
+    Ok(append_decryption(
+        state,
+        id,
+        &sealed,
+        trustee,
+        decryption,
+        (mine, &totals, ballots_counted),
+    )
+    .await?)
+}
+
+fn already_decrypted(trustee: u32) -> AppError {
+    AppError::Conflict(format!("trustee {trustee} already posted its decryption"))
+}
+
+/// Trustee `t`'s verification key from the seal.
+fn verification_key(seal: &Seal, t: u32) -> AppResult<PublicKey> {
+    t.checked_sub(1)
+        .and_then(|i| seal.verification_keys.get(i as usize))
+        .and_then(|b| PublicKey::from_bytes(b).ok())
+        .ok_or_else(|| AppError::Forbidden(format!("no trustee {t}")))
+}
+
+/// Appends a verified decryption under the board lock and publishes the result when it is the
+/// `t`-th.
+async fn append_decryption(
+    state: &AppState,
+    id: &str,
+    sealed: &crate::state::Sealed,
+    trustee: u32,
+    decryption: TrusteeDecryption,
+    (mine, totals, ballots_counted): (Vec<Vec<VerifiedShare>>, &[Vec<Ciphertext>], u64),
+) -> AppResult<(BoardEntry, ElectionRow)> {
+    let mut tx = lock(state, id).await?;
+    if tx.row.state != ElectionState::Tallying {
+        return Err(wrong_state(&tx.row, "closed and awaiting decryption"));
+    }
     let fingerprint = sealed.context.fingerprint;
     let mut verified = Vec::new();
     for entry in tx.entries_of_kind("decryption").await? {
@@ -401,16 +496,13 @@ pub async fn post_decryption(
             _ => None,
         })?;
         if d.trustee == trustee {
-            return Err(AppError::Conflict(format!(
-                "trustee {trustee} already posted its decryption"
-            )));
+            return Err(already_decrypted(trustee));
         }
-        let shares = verify_trustee_decryption(&fingerprint, &key_of(d.trustee)?, &totals, &d)
+        let key = verification_key(&sealed.seal, d.trustee)?;
+        let shares = verify_trustee_decryption(&fingerprint, &key, totals, &d)
             .map_err(AppError::internal)?;
         verified.push((d.trustee, shares));
     }
-    let mine = verify_trustee_decryption(&fingerprint, &key_of(trustee)?, &totals, &decryption)
-        .map_err(|e| AppError::BadRequest(format!("decryption refused: {e}")))?;
     let entry = tx.append(&Event::Decryption(decryption)).await?;
     verified.push((trustee, mine));
     let manifest = &sealed.context.manifest;
@@ -420,7 +512,7 @@ pub async fn post_decryption(
         let (done_by, shares): (Vec<u32>, Vec<_>) = verified.into_iter().unzip();
         let values = tokio::task::block_in_place(|| {
             let table = DlogTable::new(bound).map_err(|e| e.to_string())?;
-            combine_decryptions(&totals, &shares, threshold, &table).map_err(|e| e.to_string())
+            combine_decryptions(totals, &shares, threshold, &table).map_err(|e| e.to_string())
         })
         .map_err(|e| AppError::internal(anyhow::anyhow!("combining the decryptions: {e}")))?;
         let (_, weight_counted) = tx.vote_counts().await?;
@@ -434,7 +526,7 @@ pub async fn post_decryption(
                     totals,
                 })
                 .collect(),
-            ballots_counted: encrypted.ballots_counted,
+            ballots_counted,
             weight_counted,
             decrypted_by: done_by.iter().take(threshold).copied().collect(),
         };

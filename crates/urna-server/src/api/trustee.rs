@@ -1,16 +1,18 @@
 //! Trustee routes (spec/api.md §7): a bearer token per trustee and election.
 
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use urna_api::{Posted, TrusteeView};
+use urna_api::{ApiErrorBody, Posted, TrusteeView};
 use urna_crypto::dkg::{Round1Package, Round2Package, Round3Package};
 use urna_election::board::{Event, TrusteeDecryption};
 
 use super::election_row;
 use crate::auth::{token_hash, BearerToken};
 use crate::error::{AppError, AppResult, JsonBody};
-use crate::lifecycle::{self, manifest_of};
+use crate::lifecycle::{self, manifest_of, DecryptionRefusal};
 use crate::state::AppState;
 
 pub(super) fn router() -> Router<AppState> {
@@ -117,17 +119,35 @@ async fn round3(
     post_message(&state, &id, &token, Event::DkgRound3(p)).await
 }
 
+/// The stable code of a refused partial decryption (422): its shares or proofs do not check
+/// against the trustee's verification key, and the message names the trustee and the first
+/// bad share. Nothing is appended; the trustee may post a correct decryption later.
+pub const INVALID_DECRYPTION: &str = "invalid_decryption";
+
 async fn decryption(
     State(state): State<AppState>,
     Path(id): Path<String>,
     token: BearerToken,
     JsonBody(d): JsonBody<TrusteeDecryption>,
-) -> AppResult<Json<Posted>> {
-    let index = trustee(&state, &id, &token).await?;
-    let (entry, row) = lifecycle::post_decryption(&state, &id, index, d).await?;
-    Ok(Json(Posted {
-        seq: entry.seq,
-        entry_hash: entry.hash,
-        state: row.state,
-    }))
+) -> Result<Json<Posted>, Response> {
+    let index = trustee(&state, &id, &token)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    match lifecycle::post_decryption(&state, &id, index, d).await {
+        Ok((entry, row)) => Ok(Json(Posted {
+            seq: entry.seq,
+            entry_hash: entry.hash,
+            state: row.state,
+        })),
+        Err(DecryptionRefusal::Other(e)) => Err(e.into_response()),
+        Err(refusal @ DecryptionRefusal::Invalid { .. }) => Err((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(ApiErrorBody {
+                error: INVALID_DECRYPTION.into(),
+                message: refusal.to_string(),
+                details: Vec::new(),
+            }),
+        )
+            .into_response()),
+    }
 }
