@@ -273,6 +273,16 @@ pub struct MailStatus {
     pub invited: u64,
     /// Gave up after retries; the admin may retry them.
     pub failed: Vec<FailedMail>,
+    /// Of `queued`, the invitations that failed at least once and wait for their next attempt
+    /// (e.g. while the SMTP server is down).
+    #[serde(default)]
+    pub retrying: u64,
+    /// Why they wait: the error of the invitation to be retried last (never a link or a body).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    /// When the first of them is tried again (RFC 3339, UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_attempt: Option<String>,
 }
 
 /// An invitation that could not be delivered.

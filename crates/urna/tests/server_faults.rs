@@ -208,6 +208,16 @@ async fn invitations_outlast_an_smtp_outage_and_are_delivered_once() {
     let view = admin_view(&admin, &e.id).await;
     assert_queue(&view.mail, VOTERS as u64, 0, "waiting out the outage");
     assert!(view.mail.failed.is_empty(), "{:?}", view.mail);
+    // … and why: every one of them failed and waits for a retry at a stated time.
+    assert_eq!(view.mail.retrying, VOTERS as u64, "{:?}", view.mail);
+    let why = view.mail.last_error.clone().unwrap_or_default();
+    assert!(why.starts_with("temporary mail failure"), "{why:?}");
+    assert!(!why.contains("/vote/"), "no link in errors: {why}");
+    let next = view.mail.next_attempt.clone().expect("the next attempt");
+    assert!(
+        next.len() == 20 && next.ends_with('Z') && next.as_bytes()[10] == b'T',
+        "RFC 3339 UTC: {next}"
+    );
     assert!(sink.messages().is_empty());
 
     // The SMTP server comes back: the next retry delivers every invitation, once.
@@ -231,6 +241,11 @@ async fn invitations_outlast_an_smtp_outage_and_are_delivered_once() {
     })
     .await;
     assert!(view.mail.failed.is_empty(), "{:?}", view.mail);
+    assert_eq!(view.mail.retrying, 0, "{:?}", view.mail);
+    assert_eq!(
+        (&view.mail.last_error, &view.mail.next_attempt),
+        (&None, &None)
+    );
     assert_eq!(
         orderer_mails(&sink.messages(), &e.created),
         1,

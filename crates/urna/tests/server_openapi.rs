@@ -405,6 +405,9 @@ fn wire_types_match_their_schemas() {
             attempts: 5,
             error: "550".into(),
         }],
+        retrying: 1,
+        last_error: Some("temporary mail failure: connection refused".into()),
+        next_attempt: Some("2027-03-01T08:00:04Z".into()),
     };
     let created = CreatedElection {
         id: "e1".into(),

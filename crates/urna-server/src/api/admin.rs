@@ -163,6 +163,10 @@ async fn add_account(
 async fn admin_view(state: &AppState, row: &ElectionRow) -> AppResult<AdminElection> {
     let (roll_voters, roll_weight, invited) = state.db.roll_stats(&row.id).await?;
     let (queued, failed) = state.db.mail_status(&row.id).await?;
+    let (retrying, last_error, next_attempt) = state.db.mail_retrying(&row.id).await?;
+    let next_attempt = next_attempt
+        .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
     let mut ceremony_progress = Vec::new();
     for kind in ["dkg-round1", "dkg-round2", "dkg-round3"] {
         let mut from = Vec::new();
@@ -202,6 +206,9 @@ async fn admin_view(state: &AppState, row: &ElectionRow) -> AppResult<AdminElect
                     error,
                 })
                 .collect(),
+            retrying,
+            last_error,
+            next_attempt,
         },
         error: row.error.clone(),
         ceremony_progress,
@@ -293,7 +300,7 @@ async fn create(
         })
         .await?;
     let orderer_link = format!("{}/orderer/{orderer_token}", state.config.base_url());
-    let mail = crate::mail::orderer_request(&req.manifest, &orderer_link, orderer_name);
+    let mut mail = crate::mail::orderer_request(&req.manifest, &orderer_link, orderer_name);
     state
         .db
         .queue_orderer_mail(
@@ -302,8 +309,8 @@ async fn create(
                 roll_line: None,
                 recipient: orderer_email.to_string(),
                 recipient_name: orderer_name.to_owned(),
-                subject: mail.subject,
-                body: mail.text,
+                subject: std::mem::take(&mut mail.subject),
+                body: std::mem::take(&mut mail.text),
             },
         )
         .await?;
@@ -347,6 +354,20 @@ async fn import_roll(
     let manifest = lifecycle::manifest_of(&row)?;
     let entries =
         crate::roll::parse_roll(&body, manifest.weighted).map_err(AppError::InvalidRoll)?;
+    // The tally decodes each selection's total by a bounded discrete log (spec/crypto.md): a
+    // roll whose total weight lets a total pass MAX_DLOG_BOUND could never be tallied, so it is
+    // refused now rather than after the vote.
+    let total_weight = entries
+        .iter()
+        .fold(0u64, |sum, e| sum.saturating_add(e.weight));
+    let bound = urna_election::tally::dlog_bound(&manifest, total_weight);
+    if bound > urna_crypto::dlog::MAX_DLOG_BOUND {
+        return Err(AppError::BadRequest(format!(
+            "the roll's total weight {total_weight} lets a selection's total reach {bound}, \
+             above the {} the tally can decode: lower the weights or the contests' maxima",
+            urna_crypto::dlog::MAX_DLOG_BOUND
+        )));
+    }
     if !state.db.replace_roll(&id, &entries).await? {
         return Err(not_draft());
     }

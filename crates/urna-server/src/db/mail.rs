@@ -6,7 +6,6 @@ use sqlx::Row;
 use super::{now, u64_of, Db, ElectionTx};
 
 /// A mail to queue.
-#[derive(Debug)]
 pub struct NewMail {
     pub roll_line: Option<i64>,
     pub recipient: String,
@@ -26,6 +25,29 @@ pub struct MailRow {
     pub subject: String,
     pub body: String,
     pub attempts: u32,
+}
+
+impl core::fmt::Debug for NewMail {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // The body holds a credential secret; the recipient is a voter's identity.
+        f.debug_struct("NewMail")
+            .field("roll_line", &self.roll_line)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for NewMail {
+    /// The body holds the voter's link with its credential secret (spec/secrets.md, F2).
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.body);
+    }
+}
+
+impl Drop for MailRow {
+    /// As [`NewMail`]: the claimed body holds the secret link until the mail is sent (F3).
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.body);
+    }
 }
 
 impl core::fmt::Debug for MailRow {
@@ -223,6 +245,37 @@ impl Db {
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
         Ok((queued, failed))
+    }
+
+    /// The queued invitations of an election that failed at least once and wait for their
+    /// next attempt: (how many, the error of the one to be retried last, the earliest next
+    /// attempt in Unix seconds). What an admin needs to see while the SMTP server is down.
+    pub async fn mail_retrying(
+        &self,
+        election: &str,
+    ) -> anyhow::Result<(u64, Option<String>, Option<i64>)> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n, MIN(next_attempt_at) AS next FROM mail_queue \
+             WHERE election_id = $1 AND failed = 0 AND roll_line IS NOT NULL AND attempts > 0",
+        )
+        .bind(election)
+        .fetch_one(&self.pool)
+        .await?;
+        let retrying = u64_of(row.try_get("n")?);
+        let next: Option<i64> = row.try_get("next")?;
+        let last = sqlx::query(
+            "SELECT last_error FROM mail_queue WHERE election_id = $1 AND failed = 0 \
+             AND roll_line IS NOT NULL AND attempts > 0 ORDER BY next_attempt_at DESC, id DESC \
+             LIMIT 1",
+        )
+        .bind(election)
+        .fetch_optional(&self.pool)
+        .await?;
+        let last_error = match last {
+            Some(r) => r.try_get::<Option<String>, _>("last_error")?,
+            None => None,
+        };
+        Ok((retrying, last_error, next))
     }
 
     /// Mails waiting in all elections (for /metrics).
