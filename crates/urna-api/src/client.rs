@@ -211,6 +211,9 @@ impl Client {
             .connect_timeout(options.connect_timeout)
             .read_timeout(options.read_timeout)
             .pool_max_idle_per_host(options.pool_max_idle_per_host)
+            // `urna serve` closes a connection idle for its header timeout (10 s by default);
+            // dropping ours earlier keeps a request from going out on one being closed.
+            .pool_idle_timeout(Duration::from_secs(5))
             .user_agent(concat!("urna/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(ClientError::Build)?;

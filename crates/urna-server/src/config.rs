@@ -72,7 +72,7 @@ impl Default for ServerConfig {
             max_connections: 512,
             cast_batch: 64,
             session_hours: 12,
-            mail_attempts: 5,
+            mail_attempts: 12,
             background_tasks: true,
         }
     }

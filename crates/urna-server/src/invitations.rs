@@ -33,8 +33,9 @@ pub async fn run_mail_sender(state: AppState, mut shutdown: tokio::sync::watch::
 
 /// Seconds to wait after a mail's `attempts`-th failed attempt: 4, 8, 16, … doubling up to
 /// 512 s, so a short SMTP outage costs seconds and a long one is not hammered. With the
-/// default `mail_attempts` (5) a mail is given up about a minute after its first attempt;
-/// the admin sees it under `failed` and can queue it again (spec/api.md §3).
+/// default `mail_attempts` (12) a mail is given up about 43 minutes after its first attempt,
+/// long enough for a relay's restart or a short outage; the admin sees it under `failed`
+/// and can queue it again (spec/api.md §3).
 pub fn retry_delay_secs(attempts: u32) -> i64 {
     2_i64 << attempts.clamp(1, 8)
 }
@@ -61,7 +62,7 @@ pub async fn send_due(state: &AppState) -> anyhow::Result<usize> {
                 let give_up = matches!(e, MailError::Permanent(_) | MailError::Config(_))
                     || attempts >= state.config.mail_attempts;
                 let backoff = retry_delay_secs(attempts);
-                tracing::warn!(election = %mail.election_id, attempts, give_up, error = %e, "mail not sent");
+                tracing::warn!(election = %mail.election_id, attempts, give_up, error = e.category(), "mail not sent");
                 state
                     .db
                     .mail_attempt_failed(&mail, &e.to_string(), crate::db::now() + backoff, give_up)

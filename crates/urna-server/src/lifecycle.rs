@@ -218,15 +218,18 @@ async fn seal(
         .map(|t| schedule::local(t, time_zone(manifest)));
     let mut mails = Vec::with_capacity(roll.len());
     for ((line, email, name, _), secret) in roll.iter().zip(&secrets) {
-        let link = format!("{base}/vote/{}#{}", tx.row.id, secret.to_link_string());
-        let mail =
+        // The link and the mail body carry the credential secret: wiped when dropped
+        // (spec/secrets.md, F2).
+        let fragment = zeroize::Zeroizing::new(secret.to_link_string());
+        let link = zeroize::Zeroizing::new(format!("{base}/vote/{}#{}", tx.row.id, *fragment));
+        let mut mail =
             crate::mail::invitation(manifest, &link, name, opens.as_deref(), closes.as_deref());
         mails.push(NewMail {
             roll_line: Some(*line),
             recipient: email.clone(),
             recipient_name: name.clone(),
-            subject: mail.subject,
-            body: mail.text,
+            subject: std::mem::take(&mut mail.subject),
+            body: std::mem::take(&mut mail.text),
         });
     }
     drop(secrets);

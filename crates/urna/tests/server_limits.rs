@@ -590,7 +590,6 @@ fn shutdown_finishes_requests_in_flight() {
 /// refused before the election can start (at the roll upload or the start of the ceremony); a
 /// roll under the bound is accepted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "the roll upload does not check the discrete-log bound yet (api/admin.rs, see issue 7)"]
 async fn a_roll_past_the_dlog_bound_is_refused() {
     use urna_crypto::dlog::MAX_DLOG_BOUND;
     let dir = tempfile::tempdir().unwrap();

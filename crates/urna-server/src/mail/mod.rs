@@ -140,13 +140,19 @@ pub struct OutgoingMail {
 }
 
 impl fmt::Debug for OutgoingMail {
-    /// Leaves the body out: invitations carry a secret credential.
+    /// Leaves the body out (invitations carry a secret credential) and the recipient too (a
+    /// voter's identity has no place in a log; spec/secrets.md).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OutgoingMail")
-            .field("to_name", &self.to_name)
-            .field("to_email", &self.to_email)
             .field("subject", &self.subject)
             .finish_non_exhaustive()
+    }
+}
+
+impl Drop for OutgoingMail {
+    /// An invitation's body holds the voter's credential secret (spec/secrets.md, F3).
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.text);
     }
 }
 
@@ -169,6 +175,16 @@ impl MailError {
     /// Whether sending the same message again later may succeed.
     pub fn is_transient(&self) -> bool {
         matches!(self, Self::Transient(_))
+    }
+
+    /// The kind of failure, for the log: a remote SMTP answer may quote the recipient's
+    /// address, so its text goes only to the queue row the admin sees (spec/secrets.md, F7).
+    pub fn category(&self) -> &'static str {
+        match self {
+            Self::Config(_) => "mail settings",
+            Self::Transient(_) => "temporary mail failure",
+            Self::Permanent(_) => "permanent mail failure",
+        }
     }
 }
 
