@@ -648,11 +648,12 @@ async fn a_roll_past_the_dlog_bound_is_refused() {
         refused.status,
         refused.body
     );
-    let state = admin
+    // Nothing of the refused roll was kept, and the election is still a draft.
+    let view = admin
         .get(&format!("/admin/elections/{bad}"))
         .await
         .expect(200)
-        .json()["state"]
-        .clone();
-    assert_eq!(state, "draft");
+        .json();
+    assert_eq!(view["summary"]["state"], "draft", "{view}");
+    assert_eq!(view["roll_voters"], 0, "{view}");
 }
