@@ -31,10 +31,26 @@ fn error(line: u64, reason: impl Into<String>) -> LineError {
     }
 }
 
+/// The line breaks in `text[from..to]`: LF, CRLF, and a bare CR, as the CSV reader ends
+/// records at each of them (a file saved with classic Mac line ends has only CRs). A CR is
+/// looked at with the byte after it in the whole text, so a CRLF split by `to` counts once.
+fn line_breaks(text: &[u8], from: usize, to: usize) -> u64 {
+    let to = to.min(text.len());
+    let from = from.min(to);
+    let mut breaks = 0;
+    for i in from..to {
+        match text.get(i) {
+            Some(b'\n') => breaks += 1,
+            Some(b'\r') if text.get(i + 1) != Some(&b'\n') => breaks += 1,
+            _ => {}
+        }
+    }
+    breaks
+}
+
 /// The line (1-based) that holds byte `offset` of `bytes`.
 fn line_of(bytes: &[u8], offset: usize) -> u64 {
-    let before = bytes.get(..offset).unwrap_or(bytes);
-    1 + before.iter().filter(|&&b| b == b'\n').count() as u64
+    1 + line_breaks(bytes, 0, offset)
 }
 
 fn byte_offset(position: &csv::Position) -> usize {
@@ -67,8 +83,7 @@ impl<'a> LineCounter<'a> {
                 .take_while(|&&b| b == b'\r' || b == b'\n')
                 .count();
         if start > self.offset {
-            let between = self.text.get(self.offset..start).unwrap_or_default();
-            self.line += between.iter().filter(|&&b| b == b'\n').count() as u64;
+            self.line += line_breaks(self.text, self.offset, start);
             self.offset = start;
         }
         self.line
@@ -492,6 +507,24 @@ mod tests {
         assert_eq!(entries[1].name, "Bo");
         let bad = "email,name\r\na@b.se,Anna\r\n\r\nnot-mail,X\r\n";
         assert_eq!(errors(bad, false), one(4, "invalid e-mail address"));
+    }
+
+    /// Found by the roll_csv fuzz target (fuzz/regressions/roll_csv): the CSV reader ends a
+    /// record at a bare CR too, so lines must be counted the same way.
+    #[test]
+    fn bare_cr_line_ends_count_as_lines() {
+        let roll = "email,name\ranna@example.se,Anna\r\rbo@example.se,Bo\r";
+        let entries = parse_roll(roll.as_bytes(), false).unwrap();
+        assert_eq!((entries[0].line, entries[1].line), (2, 4));
+        let mixed = "email,name\r\na@b.se,Anna\rb@b.se,Bo\nc@b.se,Cia\r\n";
+        let entries = parse_roll(mixed.as_bytes(), false).unwrap();
+        let lines: Vec<u64> = entries.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [2, 3, 4]);
+        let twice = "email,name\ra@b.se,Anna\ra@b.se,Anna again\r";
+        let errs = errors(twice, false);
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!(errs[0].0, 3);
+        assert!(errs[0].1.contains("line 2"), "{errs:?}");
     }
 
     #[test]
