@@ -155,7 +155,8 @@ fn fuzz_targets(root: &Path) -> BTreeSet<String> {
 
 /// Targets whose long run is short of 10^7 executions: `ballot_mutate` and `board_jsonl`
 /// verify a whole ballot or a whole board per execution, so 10^7 takes hours of one core
-/// (fuzz/README.md gives the projection); `ballot_bincode` and `roll_csv` were still running.
+/// (fuzz/README.md gives the projection); the runs of `ballot_bincode` and `roll_csv` were
+/// stopped short to leave the cores to CI and are still to be finished.
 /// Each must still have a recorded run, and its row must not say "done".
 const NOT_YET_TEN_MILLION: [&str; 4] =
     ["ballot_bincode", "roll_csv", "ballot_mutate", "board_jsonl"];
