@@ -111,10 +111,13 @@ def bincode_ballot(b):
 for b in ballots:
     seed("ballot_bincode", bincode_ballot(b))
 
-# ballot_mutate: a ballot index, then edits (u16 position, digit); untouched and one edit each.
-for i in range(len(ballots)):
-    seed("ballot_mutate", bytes([i]))
-    seed("ballot_mutate", bytes([i, 7, 0, 3]))
+# ballot_mutate: a selector (ballot index; high bit: the batch verifier), then edits (u16
+# position, digit); untouched and one edit each, for the three ballots of `small_election`
+# (src/lib.rs) and both verifiers.
+for i in range(3):
+    for verifier in (0, 0x80):
+        seed("ballot_mutate", bytes([i | verifier]))
+        seed("ballot_mutate", bytes([i | verifier, 7, 0, 3]))
 
 # board_event: every line of both records but the repeated big ballots (one of each).
 seen_ballot = set()

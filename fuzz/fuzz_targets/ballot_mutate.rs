@@ -1,26 +1,29 @@
-//! Structured: flips hex digits of a valid ballot (one of the record's, as the booth sent it)
-//! and verifies the result, so the fuzzer spends its time in proof and signature
-//! verification rather than in the JSON parser. The input is a ballot index byte, then
-//! edits of three bytes each: a little-endian position among the ballot's hex digits and the
-//! new digit (low four bits).
+//! Structured: flips hex digits of a valid ballot (of [`urna_fuzz::small_election`], as the
+//! booth sends it) and verifies the result, so the fuzzer spends its time in proof and signature
+//! verification rather than in the JSON parser. The input is a selector byte, then edits of
+//! three bytes each: a little-endian position among the ballot's hex digits and the new digit
+//! (low four bits). The selector's low seven bits pick the ballot; its high bit picks the
+//! verifier: the plain one, or a batch of the edited ballot and an untouched one.
 //!
-//! Invariants: the edited JSON still parses (only hex digits change); it verifies, with the
-//! plain verifier and in a batch next to an untouched ballot, iff no byte changed; the
-//! untouched ballot in that batch always verifies (a bad ballot cannot make the batch
-//! refuse a good one).
+//! Invariants: the edited JSON still parses (only hex digits change); it verifies, with
+//! either verifier, iff no byte changed (so the two verifiers agree, each against the same
+//! ground truth); a verified ballot is the untouched one; the untouched ballot in a batch
+//! always verifies (a bad ballot cannot make the batch refuse a good one). One verifier per
+//! execution: running both on every input made this target four ballot verifications an
+//! execution.
 #![no_main]
 
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use urna_election::ballot::{verify_ballot, verify_ballots_batched, Ballot};
-use urna_fuzz::{fixture, rng};
+use urna_fuzz::{rng, small_election};
 
 /// Per seed ballot: the byte offsets of its hex digits in its JSON.
 fn hex_positions() -> &'static Vec<Vec<usize>> {
     static P: OnceLock<Vec<Vec<usize>>> = OnceLock::new();
     P.get_or_init(|| {
-        fixture()
+        small_election()
             .ballot_json
             .iter()
             .map(|json| {
@@ -49,11 +52,12 @@ fn hex_positions() -> &'static Vec<Vec<usize>> {
 const DIGITS: &[u8; 16] = b"0123456789abcdef";
 
 fuzz_target!(|data: &[u8]| {
-    let f = fixture();
-    let Some((&which, edits)) = data.split_first() else {
+    let f = small_election();
+    let Some((&selector, edits)) = data.split_first() else {
         return;
     };
-    let index = usize::from(which) % f.ballots.len();
+    let batched = selector & 0x80 != 0;
+    let index = usize::from(selector & 0x7f) % f.ballots.len();
     let original = &f.ballot_json[index];
     let positions = &hex_positions()[index];
     let mut json = original.clone().into_bytes();
@@ -63,28 +67,38 @@ fuzz_target!(|data: &[u8]| {
     }
     let unchanged = json == original.as_bytes();
     let ballot: Ballot = serde_json::from_slice(&json).expect("hex edits keep the JSON valid");
-    let plain = verify_ballot(&f.context, &f.credentials, &ballot);
-    assert_eq!(
-        plain.is_ok(),
-        unchanged,
-        "verified iff untouched: {plain:?}"
-    );
 
-    let other = &f.ballots[(index + 1) % f.ballots.len()];
-    let batch = verify_ballots_batched(&f.context, &f.credentials, &[&ballot, other], &mut rng());
-    assert_eq!(batch.len(), 2);
-    // Same verdict; a refused ballot's reason may name another of its faults (the batch
-    // pass reports the first fault it can see without the deferred equations).
+    let verified = if batched {
+        let other = &f.ballots[(index + 1) % f.ballots.len()];
+        let mut batch =
+            verify_ballots_batched(&f.context, &f.credentials, &[&ballot, other], &mut rng());
+        assert_eq!(batch.len(), 2);
+        assert!(
+            batch[1].is_ok(),
+            "a bad ballot made its batch refuse a good one: {:?}",
+            batch[1]
+        );
+        batch.swap_remove(0)
+    } else {
+        verify_ballot(&f.context, &f.credentials, &ballot)
+    };
     assert_eq!(
-        batch[0].is_ok(),
-        plain.is_ok(),
-        "batch and plain verdicts differ"
+        verified.is_ok(),
+        unchanged,
+        "verified iff untouched (batched: {batched}): {verified:?}"
     );
-    if plain.is_ok() {
-        assert_eq!(batch[0], plain, "batch and plain verified ballots differ");
+    if let Ok(verified) = verified {
+        // Untouched: both verifiers return the same value.
+        let other_way = if batched {
+            verify_ballot(&f.context, &f.credentials, &ballot)
+        } else {
+            verify_ballots_batched(&f.context, &f.credentials, &[&ballot], &mut rng())
+                .swap_remove(0)
+        };
+        assert_eq!(
+            other_way.as_ref(),
+            Ok(&verified),
+            "batch and plain verified ballots differ"
+        );
     }
-    assert!(
-        batch[1].is_ok(),
-        "a bad ballot made its batch refuse a good one"
-    );
 });

@@ -74,6 +74,62 @@ pub fn fixture() -> &'static Fixture {
     })
 }
 
+/// The smallest ballot an election can have, for `ballot_mutate`: record-v1's election with
+/// its contest cut to two options and no blank (two 0/1 proofs, a one-branch sum proof and
+/// the signature, against four 0/1 proofs in the record's ballots), under a fresh key, three
+/// voters, one ballot each. Made here from a fixed seed, so every run mutates the same
+/// ballots. The context is built directly, as the server holds it for a sealed election; the
+/// setup hash and fingerprint are fixed digests, since only the ballot checks use them.
+pub fn small_election() -> &'static Fixture {
+    static SMALL: OnceLock<Fixture> = OnceLock::new();
+    SMALL.get_or_init(|| {
+        use urna_crypto::encoding::Digest32;
+        use urna_election::ballot::encrypt_ballot;
+        use urna_election::CredentialList;
+
+        let mut rng = ChaCha20Rng::seed_from_u64(0x736d616c6c);
+        let mut manifest = fixture().context.manifest.clone();
+        let contest = &mut manifest.contests[0];
+        contest.options.truncate(2);
+        contest.blank = None;
+        manifest.validate().expect("the cut manifest is valid");
+        let secret = urna_crypto::SecretKey::generate(&mut rng);
+        let context = ElectionContext {
+            manifest,
+            setup_hash: Digest32([0x5e; 32]),
+            election_key: secret.public_key(),
+            fingerprint: Digest32([0xf1; 32]),
+        };
+        let (secrets, list) = CredentialList::generate(&context.setup_hash, &[1, 1, 1], &mut rng);
+        let ballots: Vec<Ballot> = secrets
+            .iter()
+            .enumerate()
+            .map(|(voter, secret)| {
+                let key = secret.derive_key(&context.setup_hash);
+                let vote = vec![if voter % 2 == 0 {
+                    vec![1, 0]
+                } else {
+                    vec![0, 1]
+                }];
+                encrypt_ballot(&context, &key, &vote, &mut rng)
+                    .expect("a valid vote encrypts")
+                    .cast()
+            })
+            .collect();
+        let ballot_json = ballots
+            .iter()
+            .map(|b| serde_json::to_string(b).expect("ballot to JSON"))
+            .collect();
+        Fixture {
+            context,
+            credentials: list.validate().expect("generated credentials are valid"),
+            ballots,
+            audits: Vec::new(),
+            ballot_json,
+        }
+    })
+}
+
 /// A deterministic RNG (batch verification weights): a crash must reproduce from its input.
 pub fn rng() -> ChaCha20Rng {
     ChaCha20Rng::seed_from_u64(0x75726e61)
