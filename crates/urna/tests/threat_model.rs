@@ -1,7 +1,7 @@
 //! spec/threat-model.md stays honest: every threat row names at least one test, every test it
 //! names exists (a function, or a case of a table-driven test), and every fuzz target in
-//! fuzz/fuzz_targets/ has a long run recorded in fuzz/README.md of at least 10^7 executions,
-//! but for the listed slow targets, which must not claim it.
+//! fuzz/fuzz_targets/ is described in fuzz/README.md and has a long run recorded there of at
+//! least 10^7 executions, but for the listed targets, which must not claim it.
 
 mod support;
 
@@ -153,6 +153,42 @@ fn fuzz_targets(root: &Path) -> BTreeSet<String> {
         .collect()
 }
 
+fn fuzz_readme(root: &Path) -> String {
+    let path = root.join("fuzz/README.md");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The text under the heading that starts with `heading`, up to the next `## ` heading.
+fn readme_section<'a>(readme: &'a str, heading: &str) -> &'a str {
+    readme
+        .split_once(&format!("\n{heading}"))
+        .and_then(|(_, rest)| rest.split_once('\n'))
+        .and_then(|(_, body)| body.split("\n## ").next())
+        .unwrap_or_else(|| panic!("no section '{heading}' in fuzz/README.md"))
+}
+
+/// The first cell of each table row in `section`, without its backticks.
+fn first_cells(section: &str) -> BTreeSet<String> {
+    section
+        .lines()
+        .filter_map(|line| line.strip_prefix('|'))
+        .filter_map(|row| row.split('|').next())
+        .map(|cell| cell.trim().trim_matches('`').to_owned())
+        .collect()
+}
+
+#[test]
+fn every_fuzz_target_is_described() {
+    let root = support::repo_root();
+    let targets = fuzz_targets(&root);
+    let described = first_cells(readme_section(&fuzz_readme(&root), "## Targets"));
+    let missing: Vec<_> = targets.difference(&described).collect();
+    assert!(
+        missing.is_empty(),
+        "fuzz targets without a row in the Targets table of fuzz/README.md: {missing:?}"
+    );
+}
+
 /// Targets whose long run is short of 10^7 executions: `ballot_mutate` and `board_jsonl`
 /// verify a whole ballot or a whole board per execution, so 10^7 takes hours of one core
 /// (fuzz/README.md gives the projection); the runs of `ballot_bincode` and `roll_csv` were
@@ -166,14 +202,8 @@ fn every_fuzz_target_has_a_recorded_long_run() {
     let root = support::repo_root();
     let targets = fuzz_targets(&root);
     assert!(targets.len() >= 10, "only {} fuzz targets", targets.len());
-    let readme_path = root.join("fuzz/README.md");
-    let readme = std::fs::read_to_string(&readme_path)
-        .unwrap_or_else(|e| panic!("{}: {e}", readme_path.display()));
-    let section = readme
-        .split("## Long runs")
-        .nth(1)
-        .and_then(|rest| rest.split("\n## ").next())
-        .unwrap_or_else(|| panic!("no section '## Long runs' in fuzz/README.md"));
+    let readme = fuzz_readme(&root);
+    let section = readme_section(&readme, "## Long runs");
     let mut recorded = BTreeSet::new();
     let mut wrong = Vec::new();
     for line in section.lines() {
