@@ -1,5 +1,6 @@
 //! Credentials of the people who run elections: admin passwords (argon2id), sessions with a
-//! CSRF token, and the random tokens of trustees and orderers (stored as SHA-256 hashes).
+//! CSRF token derived from the session token, and the random tokens of trustees and orderers
+//! (stored as SHA-256 hashes).
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
@@ -32,6 +33,18 @@ pub fn token_hash(token: &str) -> Vec<u8> {
         .chain_update(token.trim().as_bytes())
         .finalize()
         .to_vec()
+}
+
+/// The CSRF token of a session: a hash of the session token, so that the database keeps
+/// nothing of it (spec/secrets.md F4) and the page, which sees it, learns nothing of the
+/// cookie. A cross-site page can read neither.
+pub fn csrf_token_for(session_token: &str) -> String {
+    hex::encode(
+        Sha256::new()
+            .chain_update(b"urna/csrf/v1\0")
+            .chain_update(session_token.trim().as_bytes())
+            .finalize(),
+    )
 }
 
 /// An argon2id hash in PHC format.
@@ -105,11 +118,21 @@ pub fn session_cookie_value(headers: &axum::http::HeaderMap) -> Option<String> {
 }
 
 /// A logged-in admin. Unsafe methods also need the CSRF header.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Admin {
     pub id: i64,
     pub username: String,
     pub csrf_token: String,
+}
+
+impl std::fmt::Debug for Admin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Admin")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("csrf_token", &"<redacted>")
+            .finish()
+    }
 }
 
 impl FromRequestParts<AppState> for Admin {
@@ -123,6 +146,7 @@ impl FromRequestParts<AppState> for Admin {
             .session(&token_hash(&token))
             .await?
             .ok_or_else(|| AppError::Unauthorized("the session has ended; log in again".into()))?;
+        let csrf_token = csrf_token_for(&token);
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if !safe {
             let sent = parts
@@ -130,7 +154,7 @@ impl FromRequestParts<AppState> for Admin {
                 .get(CSRF_HEADER)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
-            let ok: bool = sent.as_bytes().ct_eq(session.csrf_token.as_bytes()).into();
+            let ok: bool = sent.as_bytes().ct_eq(csrf_token.as_bytes()).into();
             if !ok {
                 return Err(AppError::Csrf);
             }
@@ -138,7 +162,7 @@ impl FromRequestParts<AppState> for Admin {
         Ok(Self {
             id: session.admin_id,
             username: session.username,
-            csrf_token: session.csrf_token,
+            csrf_token,
         })
     }
 }
@@ -184,5 +208,26 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(token_hash(&a), token_hash(&format!(" {a} ")));
         assert_ne!(token_hash(&a), token_hash(&b));
+    }
+
+    /// The CSRF token is a function of the session token alone (so nothing is stored), one per
+    /// session, and neither the token nor what the database keeps of it (`token_hash`).
+    #[test]
+    fn csrf_tokens_derive_from_the_session_token() {
+        let a = random_token();
+        let b = random_token();
+        let csrf = csrf_token_for(&a);
+        assert_eq!(csrf.len(), 64);
+        assert!(csrf.bytes().all(|c| c.is_ascii_hexdigit()));
+        assert_eq!(csrf, csrf_token_for(&a));
+        assert_ne!(csrf, csrf_token_for(&b));
+        assert_ne!(csrf, a);
+        assert_ne!(csrf, hex::encode(token_hash(&a)));
+        let admin = Admin {
+            id: 1,
+            username: "it-staff".into(),
+            csrf_token: csrf.clone(),
+        };
+        assert!(!format!("{admin:?}").contains(&csrf));
     }
 }

@@ -15,7 +15,8 @@ use urna_election::board::Event;
 
 use super::{created, election_row, summary};
 use crate::auth::{
-    hash_password, random_token, session_cookie_value, token_hash, verify_password, Admin, ClientIp,
+    csrf_token_for, hash_password, random_token, session_cookie_value, token_hash, verify_password,
+    Admin, ClientIp,
 };
 use crate::db::{ElectionRow, NewElection, NewMail};
 use crate::error::{AppError, AppResult, JsonBody};
@@ -70,14 +71,13 @@ async fn login(
         return Err(AppError::Unauthorized("wrong user name or password".into()));
     };
     let token = random_token();
-    let csrf_token = random_token();
+    let csrf_token = csrf_token_for(&token);
     let hours = i64::from(state.config.session_hours.max(1));
     state
         .db
         .create_session(
             &token_hash(&token),
             admin_id,
-            &csrf_token,
             crate::db::now() + hours * 3600,
         )
         .await?;

@@ -9,7 +9,6 @@ use super::{now, u64_of, Db};
 pub struct SessionRow {
     pub admin_id: i64,
     pub username: String,
-    pub csrf_token: String,
 }
 
 impl Db {
@@ -67,35 +66,31 @@ impl Db {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Stores a session (only the token's hash) and drops expired ones.
+    /// Stores a session (only the token's hash; its CSRF token derives from the token) and
+    /// drops expired ones.
     pub async fn create_session(
         &self,
         token_hash: &[u8],
         admin_id: i64,
-        csrf_token: &str,
         expires_at: i64,
     ) -> anyhow::Result<()> {
         sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
             .bind(now())
             .execute(&self.pool)
             .await?;
-        sqlx::query(
-            "INSERT INTO sessions (token_hash, admin_id, csrf_token, expires_at) \
-             VALUES ($1, $2, $3, $4)",
-        )
-        .bind(token_hash.to_vec())
-        .bind(admin_id)
-        .bind(csrf_token)
-        .bind(expires_at)
-        .execute(&self.pool)
-        .await?;
+        sqlx::query("INSERT INTO sessions (token_hash, admin_id, expires_at) VALUES ($1, $2, $3)")
+            .bind(token_hash.to_vec())
+            .bind(admin_id)
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
     /// The live session of a token hash.
     pub async fn session(&self, token_hash: &[u8]) -> anyhow::Result<Option<SessionRow>> {
         let row = sqlx::query(
-            "SELECT s.admin_id, a.username, s.csrf_token FROM sessions s \
+            "SELECT s.admin_id, a.username FROM sessions s \
              JOIN admins a ON a.id = s.admin_id WHERE s.token_hash = $1 AND s.expires_at > $2",
         )
         .bind(token_hash.to_vec())
@@ -106,7 +101,6 @@ impl Db {
             Ok(SessionRow {
                 admin_id: r.try_get("admin_id")?,
                 username: r.try_get("username")?,
-                csrf_token: r.try_get("csrf_token")?,
             })
         })
         .transpose()
@@ -118,6 +112,67 @@ impl Db {
             .bind(token_hash.to_vec())
             .execute(&self.pool)
             .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::{random_token, token_hash};
+
+    /// A board made by schema 1 (the CSRF token in `sessions`) is brought to schema 2 when the
+    /// new server opens it: the column is gone and a session from before still logs in (its
+    /// CSRF token is now derived from its token).
+    #[tokio::test]
+    async fn a_schema_one_board_upgrades_and_its_sessions_live_on() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let first = dir.path().join("schema-1");
+        std::fs::create_dir(&first)?;
+        std::fs::write(
+            first.join("0001_initial.sql"),
+            include_str!("../../migrations/sqlite/0001_initial.sql"),
+        )?;
+        let url = format!("sqlite:{}?mode=rwc", dir.path().join("board.db").display());
+        sqlx::any::install_default_drivers();
+        let token = random_token();
+        {
+            let pool = sqlx::AnyPool::connect(&url).await?;
+            sqlx::migrate::Migrator::new(first.as_path())
+                .await?
+                .run(&pool)
+                .await?;
+            sqlx::query(
+                "INSERT INTO admins (id, username, password_hash, created_at) \
+                 VALUES (7, 'it-staff', 'x', 0)",
+            )
+            .execute(&pool)
+            .await?;
+            sqlx::query(
+                "INSERT INTO sessions (token_hash, admin_id, csrf_token, expires_at) \
+                 VALUES ($1, 7, 'stored-in-clear', $2)",
+            )
+            .bind(token_hash(&token))
+            .bind(now() + 3600)
+            .execute(&pool)
+            .await?;
+            pool.close().await;
+        }
+
+        let db = Db::connect(&url).await?;
+        let columns: Vec<String> = sqlx::query("SELECT name FROM pragma_table_info('sessions')")
+            .fetch_all(&db.pool)
+            .await?
+            .iter()
+            .map(|r| r.try_get("name"))
+            .collect::<Result<_, _>>()?;
+        assert_eq!(columns, ["token_hash", "admin_id", "expires_at"]);
+        let session = db.session(&token_hash(&token)).await?;
+        let session = session.ok_or_else(|| anyhow::anyhow!("the old session is gone"))?;
+        assert_eq!(
+            (session.admin_id, session.username.as_str()),
+            (7, "it-staff")
+        );
         Ok(())
     }
 }
