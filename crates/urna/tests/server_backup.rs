@@ -134,7 +134,7 @@ async fn backup_and_restore_a_running_server() {
         let dir = records.path().join(name);
         support::download_record_async(&restored_server.url(), &e.id, &dir).await;
         support::assert_verifies(&dir, true).await;
-        let board = BoardSummary::parse(&std::fs::read_to_string(dir.join("board.jsonl")).unwrap());
+        let board = BoardSummary::read(&dir);
         board.assert_one_ballot_per_credential();
         assert_eq!(board.kinds.len() as u64, restored_head.0);
         if exact {

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use reqwest::Method;
-use support::election::{self, BoardSummary};
+use support::election;
 use support::http::{Admin, Api};
 use support::{Database, Server, ServerOptions};
 use urna_api::CastReceipt;
@@ -129,86 +129,26 @@ async fn a_killed_server_loses_no_acknowledged_ballot() {
         "the kill came after every ballot was cast"
     );
 
-    // Restart on the same database: every acknowledged ballot is there.
+    // Restart on the same database: every acknowledged ballot is there, every other one is
+    // cast again, and the election ends with a verified result.
     server.restart();
     assert!(server.healthy());
-    for code in &acked {
-        api.get(&format!("/elections/{}/ballots/{code}", e.id))
-            .await
-            .expect(200);
-    }
-    let records = tempfile::tempdir().unwrap();
-    let after_crash = records.path().join("after-crash");
-    support::download_record_async(&server.url(), &e.id, &after_crash).await;
-    support::assert_verifies(&after_crash, true).await;
-    let board =
-        BoardSummary::parse(&std::fs::read_to_string(after_crash.join("board.jsonl")).unwrap());
-    board.assert_one_ballot_per_credential();
-    let on_board = board.codes();
-    for code in &acked {
-        assert!(
-            on_board.contains(code),
-            "acknowledged {code} is not in the downloaded record"
-        );
-    }
+    let recovery = election::assert_recovers(
+        &server.url(),
+        &api,
+        &admin,
+        &e,
+        &encrypted,
+        &acked,
+        &expected,
+        &mut rng,
+    )
+    .await;
     eprintln!(
-        "[{:?}] restarted: {} ballots on the board ({} committed without an acknowledgement)",
+        "[{:?}] after the restart: {} committed without an acknowledgement, {} accepted on retry",
         started.elapsed(),
-        on_board.len(),
-        on_board.len() - acked.len()
+        recovery.committed_before,
+        recovery.accepted_on_retry
     );
-
-    // Voting continues: every ballot without an acknowledgement is sent again.
-    let (mut accepted, mut committed_before) = (0, 0);
-    for ((ballot, _), outcome) in encrypted.iter().zip(&outcomes) {
-        if matches!(outcome, Outcome::Acknowledged(_)) {
-            continue;
-        }
-        let code = ballot.tracking_code().0;
-        let reply = election::cast(&api, &e.id, ballot).await;
-        match (reply.status, reply.error().as_str()) {
-            (201, _) => {
-                assert!(
-                    !on_board.contains(&code),
-                    "{code} was on the board yet accepted again"
-                );
-                accepted += 1;
-            }
-            (409, "already_voted") => {
-                assert!(
-                    on_board.contains(&code),
-                    "{code}: already_voted, but its ballot is not on the board"
-                );
-                committed_before += 1;
-            }
-            _ => panic!("{code} after the restart: {} {}", reply.status, reply.body),
-        }
-        api.get(&format!("/elections/{}/ballots/{code}", e.id))
-            .await
-            .expect(200);
-    }
-    assert_eq!(committed_before, on_board.len() - acked.len());
-    assert_eq!(acked.len() + committed_before + accepted, VOTERS);
-
-    // Everybody voted once; the count is every voter's ballot.
-    let summary = api
-        .get(&format!("/elections/{}", e.id))
-        .await
-        .expect(200)
-        .json();
-    assert_eq!(summary["ballots"], VOTERS as u64);
-    election::close(&admin, &e.id).await;
-    assert_eq!(
-        election::decrypt(&api, &e, &[0, 2], &mut rng).await,
-        "published"
-    );
-    assert_eq!(election::result_totals(&api, &e.id).await, expected);
-    let complete = records.path().join("complete");
-    support::download_record_async(&server.url(), &e.id, &complete).await;
-    support::assert_verifies(&complete, false).await;
-    let board =
-        BoardSummary::parse(&std::fs::read_to_string(complete.join("board.jsonl")).unwrap());
-    board.assert_one_ballot_per_credential();
-    assert_eq!(board.ballots.len(), VOTERS);
     eprintln!("[{:?}] done", started.elapsed());
 }

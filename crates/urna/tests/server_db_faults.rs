@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use reqwest::Method;
-use support::election::{self, BoardSummary, Prepared};
+use support::election::{self, Prepared};
 use support::http::{Admin, Api};
 use support::{Database, Server, ServerOptions};
 use tokio::net::{TcpListener, TcpStream};
@@ -118,94 +118,35 @@ async fn open_election(server: &Server, api: &Api, voters: usize, seed: u64) -> 
     }
 }
 
-/// After the fault: every acknowledged ballot is on the board and the partial record
-/// verifies; every other ballot is sent again and is either accepted now or was committed
-/// whole before (409 `already_voted`, and then it is on the board); then the election is
-/// closed, decrypted and counted, and the complete record verifies.
+/// After the fault: nothing acknowledged is lost, every other ballot can be cast again, and
+/// the election ends with a verified result (`election::assert_recovers`).
 async fn finish(server: &Server, api: &Api, v: &Voting, outcomes: &[Outcome], seed: u64) {
-    let id = &v.e.id;
-    let acked: Vec<&String> = outcomes
+    let acked: Vec<String> = outcomes
         .iter()
         .filter_map(|o| match o {
-            Outcome::Acknowledged(code) => Some(code),
+            Outcome::Acknowledged(code) => Some(code.clone()),
             _ => None,
         })
         .collect();
-    for code in &acked {
-        api.get(&format!("/elections/{id}/ballots/{code}"))
-            .await
-            .expect(200);
-    }
-    let records = tempfile::tempdir().unwrap();
-    let after = records.path().join("after-fault");
-    support::download_record_async(&server.url(), id, &after).await;
-    support::assert_verifies(&after, true).await;
-    let board = BoardSummary::parse(&std::fs::read_to_string(after.join("board.jsonl")).unwrap());
-    board.assert_one_ballot_per_credential();
-    let on_board = board.codes();
-    for code in &acked {
-        assert!(
-            on_board.contains(*code),
-            "acknowledged {code} is not on the board"
-        );
-    }
-
-    let (mut accepted, mut committed_before) = (0, 0);
-    for ((ballot, _), outcome) in v.encrypted.iter().zip(outcomes) {
-        if matches!(outcome, Outcome::Acknowledged(_)) {
-            continue;
-        }
-        let code = ballot.tracking_code().0;
-        let reply = election::cast(api, id, ballot).await;
-        match (reply.status, reply.error().as_str()) {
-            (201, _) => {
-                assert!(
-                    !on_board.contains(&code),
-                    "{code} was on the board yet accepted again"
-                );
-                accepted += 1;
-            }
-            (409, "already_voted") => {
-                assert!(
-                    on_board.contains(&code),
-                    "{code}: already_voted, but its ballot is not on the board"
-                );
-                committed_before += 1;
-            }
-            _ => panic!("{code} after the fault: {} {}", reply.status, reply.body),
-        }
-        api.get(&format!("/elections/{id}/ballots/{code}"))
-            .await
-            .expect(200);
-    }
-    assert_eq!(committed_before, on_board.len() - acked.len());
-    assert_eq!(acked.len() + committed_before + accepted, v.encrypted.len());
-    eprintln!(
-        "after the fault: {} acknowledged, {committed_before} committed without an \
-         acknowledgement, {accepted} accepted on retry",
-        acked.len()
-    );
-
-    let summary = api
-        .get(&format!("/elections/{id}"))
-        .await
-        .expect(200)
-        .json();
-    assert_eq!(summary["ballots"], v.encrypted.len() as u64);
-    election::close(&v.admin, id).await;
     let mut rng = ChaCha20Rng::seed_from_u64(seed + 2);
-    assert_eq!(
-        election::decrypt(api, &v.e, &[0, 2], &mut rng).await,
-        "published"
+    let recovery = election::assert_recovers(
+        &server.url(),
+        api,
+        &v.admin,
+        &v.e,
+        &v.encrypted,
+        &acked,
+        &v.expected,
+        &mut rng,
+    )
+    .await;
+    eprintln!(
+        "after the fault: {} acknowledged, {} committed without an acknowledgement, {} \
+         accepted on retry",
+        acked.len(),
+        recovery.committed_before,
+        recovery.accepted_on_retry
     );
-    assert_eq!(election::result_totals(api, id).await, v.expected);
-    let complete = records.path().join("complete");
-    support::download_record_async(&server.url(), id, &complete).await;
-    support::assert_verifies(&complete, false).await;
-    let board =
-        BoardSummary::parse(&std::fs::read_to_string(complete.join("board.jsonl")).unwrap());
-    board.assert_one_ballot_per_credential();
-    assert_eq!(board.ballots.len(), v.encrypted.len());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -157,7 +157,7 @@ async fn two_nodes_accept_one_ballot_per_credential() {
     let dir = records.path().join("open");
     support::download_record_async(&node_b.url(), &e.id, &dir).await;
     support::assert_verifies(&dir, true).await;
-    let board = BoardSummary::parse(&std::fs::read_to_string(dir.join("board.jsonl")).unwrap());
+    let board = BoardSummary::read(&dir);
     board.assert_one_ballot_per_credential();
     // setup, 3 × 3 ceremony rounds, credentials, seal, approval, open.
     assert_eq!(board.non_ballots(), 14, "{:?}", board.kinds);

@@ -367,6 +367,108 @@ pub async fn decrypt<R: RngCore + CryptoRng>(
     state
 }
 
+/// What [`assert_recovers`] found of the ballots that had no acknowledgement.
+#[derive(Debug)]
+pub struct Recovery {
+    /// On the board already: committed whole before the fault, the answer lost.
+    pub committed_before: usize,
+    /// Not on the board: accepted when sent again.
+    pub accepted_on_retry: usize,
+}
+
+/// After a fault (a killed server, a database that went away) during which `ballots` were
+/// cast and those with the tracking codes `acked` were acknowledged: every acknowledged
+/// ballot is on the board and the partial record verifies with one ballot per credential;
+/// every other ballot is sent again and is either accepted now or was committed whole before
+/// (409 `already_voted`, and then it is on the board); then the election is closed and
+/// decrypted by trustees 0 and 2, the result is `expected`, and the complete record verifies.
+#[allow(clippy::too_many_arguments)]
+pub async fn assert_recovers<R: RngCore + CryptoRng>(
+    server_url: &str,
+    api: &Api,
+    admin: &Admin,
+    e: &Prepared,
+    ballots: &[(Ballot, Vec<Vec<u64>>)],
+    acked: &[String],
+    expected: &[Vec<u64>],
+    rng: &mut R,
+) -> Recovery {
+    let id = &e.id;
+    for code in acked {
+        api.get(&format!("/elections/{id}/ballots/{code}"))
+            .await
+            .expect(200);
+    }
+    let records = tempfile::tempdir().expect("a temporary directory");
+    let after = records.path().join("after-fault");
+    super::download_record_async(server_url, id, &after).await;
+    super::assert_verifies(&after, true).await;
+    let board = BoardSummary::read(&after);
+    board.assert_one_ballot_per_credential();
+    let on_board = board.codes();
+    for code in acked {
+        assert!(
+            on_board.contains(code),
+            "acknowledged {code} is not in the downloaded record"
+        );
+    }
+
+    let (mut accepted_on_retry, mut committed_before) = (0, 0);
+    for (ballot, _) in ballots {
+        let code = ballot.tracking_code().0;
+        if acked.contains(&code) {
+            continue;
+        }
+        let reply = cast(api, id, ballot).await;
+        match (reply.status, reply.error().as_str()) {
+            (201, _) => {
+                assert!(
+                    !on_board.contains(&code),
+                    "{code} was on the board yet accepted again"
+                );
+                accepted_on_retry += 1;
+            }
+            (409, "already_voted") => {
+                assert!(
+                    on_board.contains(&code),
+                    "{code}: already_voted, but its ballot is not on the board"
+                );
+                committed_before += 1;
+            }
+            _ => panic!("{code} after the fault: {} {}", reply.status, reply.body),
+        }
+        api.get(&format!("/elections/{id}/ballots/{code}"))
+            .await
+            .expect(200);
+    }
+    assert_eq!(committed_before, on_board.len() - acked.len());
+    assert_eq!(
+        acked.len() + committed_before + accepted_on_retry,
+        ballots.len()
+    );
+
+    // Everybody voted once; the count is every voter's ballot.
+    let summary = api
+        .get(&format!("/elections/{id}"))
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(summary["ballots"], ballots.len() as u64);
+    close(admin, id).await;
+    assert_eq!(decrypt(api, e, &[0, 2], rng).await, "published");
+    assert_eq!(result_totals(api, id).await, expected);
+    let complete = records.path().join("complete");
+    super::download_record_async(server_url, id, &complete).await;
+    super::assert_verifies(&complete, false).await;
+    let board = BoardSummary::read(&complete);
+    board.assert_one_ballot_per_credential();
+    assert_eq!(board.ballots.len(), ballots.len());
+    Recovery {
+        committed_before,
+        accepted_on_retry,
+    }
+}
+
 /// Adds a vote to running totals.
 pub fn add_vote(expected: &mut [Vec<u64>], vote: &[Vec<u64>], weight: u64) {
     for (sum, v) in expected.iter_mut().zip(vote) {
@@ -412,6 +514,14 @@ pub struct BoardSummary {
 }
 
 impl BoardSummary {
+    /// The summary of `dir/board.jsonl` (a downloaded record).
+    pub fn read(dir: &Path) -> Self {
+        let path = dir.join("board.jsonl");
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        Self::parse(&text)
+    }
+
     pub fn parse(text: &str) -> Self {
         use urna_election::board::{BoardEntry, Event};
         let mut out = Self::default();
