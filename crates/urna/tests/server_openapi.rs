@@ -119,6 +119,43 @@ fn path_parameters_are_declared_and_operations_answer() {
     }
 }
 
+/// The answers of the server's own faults and limits are documented where they can happen
+/// (spec/api.md §1): 503 `unavailable` on every operation that reads or writes the database,
+/// 507 `storage_full` on every write, 408 `timeout` on every operation that takes a body.
+#[test]
+fn fault_and_limit_answers_are_documented_per_operation() {
+    let doc = openapi();
+    // The two operations that never touch the database.
+    let no_database = [("get", "/metrics"), ("get", "/api/v1/openapi.json")];
+    let mut missing = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("item") {
+            let responses = op["responses"].as_object().expect("responses");
+            let mut expected = Vec::new();
+            if !no_database.contains(&(method.as_str(), path.as_str())) {
+                expected.push(("503", "Unavailable"));
+            }
+            if ["post", "put", "delete", "patch"].contains(&method.as_str()) {
+                expected.push(("507", "StorageFull"));
+            }
+            if op.get("requestBody").is_some() {
+                expected.push(("408", "Timeout"));
+            }
+            for (code, name) in expected {
+                let reference = format!("#/components/responses/{name}");
+                if responses.get(code).and_then(|r| r["$ref"].as_str()) != Some(&reference) {
+                    missing.push(format!("{method} {path}: {code} {name}"));
+                }
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "undocumented answers:\n{}",
+        missing.join("\n")
+    );
+}
+
 fn collect_refs(v: &Value, out: &mut Vec<String>) {
     match v {
         Value::Object(m) => {
