@@ -19,7 +19,7 @@ use libfuzzer_sys::fuzz_target;
 use urna_election::ballot::{verify_ballot, verify_ballots_batched, Ballot};
 use urna_fuzz::{rng, small_election};
 
-/// Per seed ballot: the byte offsets of its hex digits in its JSON.
+/// Per ballot of the small election: the byte offsets of its hex digits in its JSON.
 fn hex_positions() -> &'static Vec<Vec<usize>> {
     static P: OnceLock<Vec<Vec<usize>>> = OnceLock::new();
     P.get_or_init(|| {
